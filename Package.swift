@@ -1,0 +1,77 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "rekey",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rekey", targets: ["rekey"]),
+        .executable(name: "gitea-standin", targets: ["gitea-standin"]),
+        .library(name: "RekeyCore", targets: ["RekeyCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(
+            name: "RekeyCore",
+            dependencies: [
+                "CSodium",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "rekey",
+            dependencies: [
+                "RekeyCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "GiteaStandIn",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "gitea-standin",
+            dependencies: [
+                "GiteaStandIn",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["RekeyCore", "GiteaStandIn"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "RekeyCoreTests",
+            dependencies: ["RekeyCore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "GiteaStandInTests",
+            dependencies: [
+                "GiteaStandIn", "RekeyCore", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "rekey", "gitea-standin"]
+        ),
+    ]
+)

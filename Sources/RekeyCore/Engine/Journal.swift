@@ -1,0 +1,132 @@
+import Foundation
+
+/// The append-only, sealed, fsynced journal of one run: `runs/<run>.journal` in the state directory.
+///
+/// On disk: a sequence of frames, each a 4-byte big-endian length followed by one sealed blob
+/// (kind 3, context `journal|<run>|<seq>`). The blob's plaintext is a 4-byte big-endian length, the
+/// record as JSON, then the record's secret bytes (empty for most records). Every append is fsynced
+/// before the side effect it announces, and the directory is fsynced when the file is created, so a
+/// run killed at any instant leaves a journal that `rekey recover` can read up to the last whole frame.
+public final class Journal {
+    public let path: String
+    public let run: RunID
+    private let sealer: Sealer
+    private var sequence = 0
+    private var descriptor: Int32 = -1
+
+    public init(state: StateDirectory, run: RunID, sealer: Sealer) {
+        self.path = state.journalPath(run: run.value)
+        self.run = run
+        self.sealer = sealer
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    public func append(_ record: JournalRecord, secret: SecretBytes? = nil) throws(JournalError) {
+        try openIfNeeded()
+        let json = (try? JSONEncoder.sorted.encode(record)).map { Array($0) } ?? []
+        let secretCount = secret?.count ?? 0
+        let plaintext = SecretBytes(count: 4 + json.count + secretCount)
+        plaintext.withUnsafeMutableBytes { out in
+            Self.putLength(json.count, into: out, at: 0)
+            out.baseAddress!.advanced(by: 4).copyMemory(from: json, byteCount: json.count)
+            secret?.withUnsafeBytes { src in
+                if secretCount > 0 { out.baseAddress!.advanced(by: 4 + json.count).copyMemory(from: src.baseAddress!, byteCount: secretCount) }
+            }
+        }
+        let blob = sealer.seal(plaintext, kind: .journalRecord, context: Self.context(run: run.value, sequence: sequence))
+        var frame = [UInt8](repeating: 0, count: 4)
+        frame.withUnsafeMutableBytes { Self.putLength(blob.count, into: $0, at: 0) }
+        frame += blob
+        try writeAll(frame)
+        guard fsync(descriptor) == 0 else { throw JournalError(path: path, operation: "fsync", code: errno) }
+        sequence += 1
+    }
+
+    /// Reads every whole record of the journal at `path`. A torn last frame (a crash mid-append) is
+    /// reported through `tornTail` and otherwise ignored; any other damage is an error.
+    public static func read(path: String, run: String, sealer: Sealer) throws -> (records: [(JournalRecord, SecretBytes)], tornTail: Bool) {
+        let bytes = try AtomicFile.readSecret(path)
+        var records: [(JournalRecord, SecretBytes)] = []
+        var offset = 0
+        var torn = false
+        try bytes.withUnsafeBytes { raw in
+            while offset < raw.count {
+                guard offset + 4 <= raw.count else { torn = true; break }
+                let length = readLength(raw, at: offset)
+                guard offset + 4 + length <= raw.count else { torn = true; break }
+                let blob = Array(raw[(offset + 4)..<(offset + 4 + length)])
+                let plain = try sealer.open(blob, kind: .journalRecord, context: context(run: run, sequence: records.count), source: path)
+                let parsed: (JournalRecord, SecretBytes) = try plain.withUnsafeBytes { p in
+                    guard p.count >= 4 else { throw JournalError(path: path, operation: "decode", code: 0) }
+                    let jsonCount = readLength(p, at: 0)
+                    guard 4 + jsonCount <= p.count,
+                          let record = try? JSONDecoder().decode(JournalRecord.self, from: Data(p[4..<(4 + jsonCount)])) else {
+                        throw JournalError(path: path, operation: "decode", code: 0)
+                    }
+                    return (record, SecretBytes(copying: UnsafeRawBufferPointer(rebasing: p[(4 + jsonCount)...])))
+                }
+                records.append(parsed)
+                offset += 4 + length
+            }
+        }
+        return (records, torn)
+    }
+
+    static func context(run: String, sequence: Int) -> String { "journal|\(run)|\(sequence)" }
+
+    private func openIfNeeded() throws(JournalError) {
+        guard descriptor < 0 else { return }
+        let created = access(path, F_OK) != 0
+        descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw JournalError(path: path, operation: "open", code: errno) }
+        if created {
+            let directory = (path as NSString).deletingLastPathComponent
+            let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+        }
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(JournalError) {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(path: path, operation: "write", code: errno)
+            }
+            written += n
+        }
+    }
+
+    private static func putLength(_ value: Int, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        for index in 0..<4 { buffer[offset + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index)) }
+    }
+
+    private static func readLength(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        (0..<4).reduce(0) { ($0 << 8) | Int(buffer[offset + $1]) }
+    }
+}
+
+public struct JournalError: RekeyError {
+    public var path: String
+    public var operation: String
+    public var code: Int32
+
+    public var exitStatus: ExitStatus { .cantCreate }
+    public var description: String {
+        if operation == "decode" {
+            return "journal \(path) holds a record that does not decode; keep the file and report it"
+        }
+        return "cannot \(operation) journal \(path): \(String(cString: strerror(code))); check that the state directory is writable"
+    }
+}
+
+extension JSONEncoder {
+    /// Deterministic output: sorted keys, no escaped slashes.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,26 @@
+/// The closing sentence of every run: what the env file holds and which tokens exist, so that an
+/// operator reading a cron mail knows where things stand without opening the journal.
+enum RunStateSentence {
+    static func describe(_ context: RunContext, outcome: RunReport.Outcome) -> String {
+        let file = context.playbook.target.file
+        let key = context.playbook.target.key
+        let previous = context.previousLastEight.map { "…" + $0 } ?? "its previous value"
+        let minted = context.minted.map { "token \($0.info.id) \($0.info.name) (…\($0.info.lastEight))" }
+        switch outcome {
+        case .rotated:
+            return "\(file) holds the new \(key) \(minted ?? ""); the previous token \(previous) is still valid on the server"
+        case .rolledBack:
+            return "\(file) holds its original bytes (\(key)=\(previous)); no token minted by run \(context.run) remains"
+        case .failed:
+            if context.mintAttempted {
+                return "nothing changed: \(file) is untouched and no token minted by run \(context.run) remains"
+            }
+            return "nothing changed: \(file) is untouched and no token was minted"
+        case .needsAttention:
+            if context.rewriteAttempted && context.rewrittenSHA256 != nil {
+                return "\(file) could not be restored and may hold the new \(key) \(minted ?? ""); restore it with: rekey rollback \(context.playbook.consumer) (backup \(context.backupPath ?? "none"))"
+            }
+            return "\(file) holds its original bytes, but \(minted ?? "a token named \(context.tokenName ?? "?")") could not be deleted; delete it in Gitea or run: rekey recover --consumer \(context.playbook.consumer)"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+/// Capped, jittered exponential backoff for transient failures of idempotent calls.
+/// The clock is injected so tests observe the delays without sleeping.
+public struct RetryPolicy: Sendable {
+    public var attempts: Int
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+    public var clock: any Clock<Duration>
+
+    public init(attempts: Int = 3, baseDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(2),
+                clock: any Clock<Duration> = ContinuousClock()) {
+        self.attempts = max(1, attempts)
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.clock = clock
+    }
+
+    /// No retries at all: for calls that must not be repeated blindly.
+    public static var once: RetryPolicy { RetryPolicy(attempts: 1) }
+
+    /// The delay before attempt `n + 1` (n counts from 1): full jitter over a capped exponential.
+    public func delay(afterAttempt n: Int) -> Duration {
+        let exponential = baseDelay * (1 << min(n - 1, 16))
+        let capped = min(exponential, maxDelay)
+        let fraction = Double.random(in: 0.5...1.0)
+        return capped * fraction
+    }
+
+    /// Runs `body`, retrying while `shouldRetry` says the failure is transient.
+    public func run<T>(
+        shouldRetry: (GiteaError) -> Bool,
+        _ body: () async throws(GiteaError) -> T
+    ) async throws(GiteaError) -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch {
+                guard attempt < attempts, shouldRetry(error) else { throw error }
+                try? await clock.sleep(for: delay(afterAttempt: attempt), tolerance: nil)
+                attempt += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+
+/// One rotation of one consumer, as `rekey run` performs it: takes the consumer's lock, builds the
+/// steps the playbook names, runs them through the engine and returns the report.
+public struct Rotation {
+    public let playbook: Playbook
+    public let state: StateDirectory
+    public let sealer: Sealer
+    public let gitea: any GiteaAPI
+    public let logger: Logger
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI, logger: Logger) {
+        self.playbook = playbook
+        self.state = state
+        self.sealer = sealer
+        self.gitea = gitea
+        self.logger = logger
+    }
+
+    /// The steps for a playbook: validate always comes first.
+    public func steps() -> [any Step] {
+        var steps: [any Step] = [ValidateStep(vault: Vault(state: state, sealer: sealer))]
+        for kind in playbook.steps {
+            switch kind {
+            case .backup: steps.append(BackupStep())
+            case .mint: steps.append(MintStep())
+            case .rewrite: steps.append(RewriteStep())
+            case .probe: steps.append(ProbeStep())
+            }
+        }
+        return steps
+    }
+
+    /// Runs the rotation. Errors thrown here happen before any step (state dir, lock); everything
+    /// after is in the report.
+    public func run(onStep: @escaping (StepReport) -> Void = { _ in }) async throws -> RunReport {
+        try state.prepare()
+        let lock = try ConsumerLock.acquire(state, consumer: playbook.consumer, wait: false)
+        defer { lock.release() }
+        let started = now()
+        let runID = RunID.make(at: started)
+        let context = RunContext(
+            playbook: playbook, run: runID, startedAt: started, gitea: gitea, state: state, sealer: sealer,
+            journal: Journal(state: state, run: runID, sealer: sealer), logger: logger, now: now
+        )
+        return await Engine(steps: steps(), onStep: onStep).run(context)
+    }
+}

@@ -1,0 +1,120 @@
+import CSodium
+
+/// Bytes that are secret: a password, a token, a TOTP seed, a master key, or the whole content of an
+/// env file (which holds other secrets too).
+///
+/// - Storage is a single heap buffer owned by this object, locked into memory where the OS allows
+///   (`sodium_mlock`, which also excludes it from core dumps) and wiped with `sodium_memzero` /
+///   `sodium_munlock` when the object is freed.
+/// - The bytes are readable only inside `withUnsafeBytes { }`.
+/// - `print`, `dump`, `String(reflecting:)` and string interpolation all show `<redacted>`.
+///
+/// Swift `String`s and `[UInt8]`s cannot be wiped reliably (copy-on-write makes hidden copies), so
+/// secrets are moved into `SecretBytes` as early as possible and leave it only into a C buffer or a
+/// sealed blob.
+public final class SecretBytes: @unchecked Sendable {
+    private let pointer: UnsafeMutableRawPointer
+    public let count: Int
+    /// Whether the pages holding the bytes are locked (not swapped, not in core dumps).
+    public let isLocked: Bool
+
+    /// A zero-filled secret of `count` bytes, to be filled with `withUnsafeMutableBytes`.
+    public init(count: Int) {
+        Sodium.ready()
+        self.count = count
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+        isLocked = count > 0 && sodium_mlock(pointer, count) == 0
+    }
+
+    /// Copies `bytes` into a new secret. Wipe the source yourself if you own it.
+    public convenience init(copying bytes: UnsafeRawBufferPointer) {
+        self.init(count: bytes.count)
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            pointer.copyMemory(from: base, byteCount: bytes.count)
+        }
+    }
+
+    public convenience init(copying bytes: some Collection<UInt8>) {
+        let array = Array(bytes)
+        self.init(count: array.count)
+        array.withUnsafeBytes { source in
+            if let base = source.baseAddress { pointer.copyMemory(from: base, byteCount: source.count) }
+        }
+    }
+
+    /// The UTF-8 bytes of `string`. The `String` itself cannot be wiped; prefer reading secrets
+    /// straight into `SecretBytes` where the source allows.
+    public convenience init(utf8 string: String) {
+        self.init(copying: Array(string.utf8))
+    }
+
+    deinit {
+        if isLocked {
+            sodium_munlock(pointer, count)  // zeroes before unlocking
+        } else {
+            sodium_memzero(pointer, max(count, 1))
+        }
+        pointer.deallocate()
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    public func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeMutableRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// A new secret holding `range` of these bytes.
+    public func slice(_ range: Range<Int>) -> SecretBytes {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "SecretBytes.slice out of range")
+        return withUnsafeBytes { SecretBytes(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// Concatenation of several secrets into one new secret.
+    public static func concatenating(_ parts: [SecretBytes]) -> SecretBytes {
+        let result = SecretBytes(count: parts.reduce(0) { $0 + $1.count })
+        var offset = 0
+        result.withUnsafeMutableBytes { out in
+            for part in parts {
+                part.withUnsafeBytes { src in
+                    if let base = src.baseAddress, src.count > 0 {
+                        (out.baseAddress! + offset).copyMemory(from: base, byteCount: src.count)
+                    }
+                }
+                offset += part.count
+            }
+        }
+        return result
+    }
+
+    /// Constant-time equality (`sodium_memcmp`).
+    public func constantTimeEquals(_ other: SecretBytes) -> Bool {
+        guard count == other.count else { return false }
+        if count == 0 { return true }
+        return withUnsafeBytes { a in other.withUnsafeBytes { b in sodium_memcmp(a.baseAddress!, b.baseAddress!, count) == 0 } }
+    }
+
+    /// What people may see of a token: `…` plus its last eight characters (ASCII tokens only).
+    public var redactedTail: String {
+        "…" + lastEight
+    }
+
+    /// The last eight bytes as a string, as Gitea reports `token_last_eight`. Tokens are ASCII hex,
+    /// so this is exactly what the server shows and not a secret on its own.
+    public var lastEight: String {
+        withUnsafeBytes { raw in
+            let tail = raw.suffix(8)
+            return String(decoding: tail, as: UTF8.self)
+        }
+    }
+}
+
+extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}

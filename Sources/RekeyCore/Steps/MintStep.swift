@@ -1,0 +1,81 @@
+import Foundation
+
+/// Mints the run's token for the persona. The deterministic name is journaled (`minting`) before the
+/// request and the answer (`minted`, with the sealed value) before anything else happens, so a run
+/// that dies here can always find its token again by name.
+public struct MintStep: Step {
+    public static let stepName = "mint"
+    public var name: String { Self.stepName }
+
+    public init() {}
+
+    public func perform(_ run: RunContext) async throws -> String {
+        let credential = try run.requireCredential()
+        let playbook = run.playbook
+        let name = playbook.tokenName(run: run.run.value, date: run.startedAt)
+        run.tokenName = name
+
+        var intent = run.newRecord(.minting)
+        intent.tokenName = name
+        try run.journal.append(intent)
+
+        run.mintAttempted = true
+        let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
+            try await run.gitea.mintToken(persona: playbook.gitea.persona, name: name, scopes: playbook.token.scopes, auth: credential)
+        }
+        if case .failure(let error) = result, !Self.mayHaveMinted(error) {
+            run.mintAttempted = false  // the server certainly minted nothing: nothing to look for
+        }
+        let token = try result.get()
+        run.minted = token
+
+        var record = run.newRecord(.minted)
+        record.tokenID = token.info.id
+        record.tokenName = token.info.name
+        record.lastEight = token.info.lastEight
+        try run.journal.append(record, secret: token.value)
+        run.logger.info("minted", metadata: ["token-id": "\(token.info.id)", "token-last8": "\(token.info.lastEight)"])
+        return "token \(token.info.id) \(token.info.name) (…\(token.info.lastEight)) for \(playbook.gitea.persona), scopes \(token.info.scopes.joined(separator: ","))"
+    }
+
+    /// Whether a failed mint may still have created the token. A 4xx answer is Gitea refusing the
+    /// request; a 5xx may come from a proxy that gave up while Gitea committed, and a lost answer
+    /// or a timeout tells nothing; only a connection never made is certain.
+    static func mayHaveMinted(_ error: GiteaError) -> Bool {
+        switch error.failure {
+        case .transport(_, let reached): reached
+        case .status(let code, _): code >= 500
+        case .malformed: true
+        }
+    }
+
+    /// Deletes the run's token: by id when the answer arrived, else by looking its name up (the
+    /// answer may have been lost after the server committed the mint).
+    public func compensate(_ run: RunContext) async throws -> String? {
+        guard run.mintAttempted else { return nil }
+        let credential = try run.requireCredential()
+        let persona = run.playbook.gitea.persona
+        let id: Int
+        let label: String
+        if let minted = run.minted {
+            id = minted.info.id
+            label = "token \(id) (…\(minted.info.lastEight))"
+        } else if let name = run.tokenName {
+            guard let found = try await run.gitea.findToken(persona: persona, named: name, auth: credential) else {
+                return "no token named \(name) exists on the server; nothing to delete"
+            }
+            id = found.id
+            label = "token \(id) \(name) (…\(found.lastEight)), found by name after a lost answer"
+        } else {
+            return nil
+        }
+        let deletion = await Result.capturing { () async throws(GiteaError) in
+            try await run.gitea.deleteToken(persona: persona, id: id, auth: credential)
+        }
+        if case .failure(let error) = deletion {
+            guard error.status == 404 else { throw error }
+            return "\(label) was already gone"
+        }
+        return "deleted \(label)"
+    }
+}

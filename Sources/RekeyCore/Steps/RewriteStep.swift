@@ -1,0 +1,81 @@
+import Foundation
+
+/// Replaces the key's value and the comment above it, atomically, leaving every other byte as it
+/// was. Compensation restores the original bytes atomically and checks their hash.
+public struct RewriteStep: Step {
+    public static let stepName = "rewrite"
+    public var name: String { Self.stepName }
+
+    public init() {}
+
+    public func perform(_ run: RunContext) async throws -> String {
+        let (original, originalSHA, document) = try run.requireOriginal()
+        guard let minted = run.minted else { throw EngineError.missingPrerequisite("minted token", step: "mint") }
+        let playbook = run.playbook
+        let comment = playbook.comment(tokenName: minted.info.name, lastEight: minted.info.lastEight, utc: run.now(), run: run.run.value)
+        let updated = try document.replacing(key: playbook.target.key, value: minted.value, comment: comment)
+        let updatedSHA = Digest.sha256Hex(updated)
+
+        // Someone may have edited the file since validate read it: never write over their change.
+        let current = try AtomicFile.readSecret(playbook.target.file)
+        guard Digest.sha256Hex(current) == originalSHA else {
+            throw EnvFileChanged(path: playbook.target.file)
+        }
+
+        var intent = run.newRecord(.rewriting)
+        intent.sha256Before = originalSHA
+        intent.sha256After = updatedSHA
+        try run.journal.append(intent)
+
+        run.rewriteAttempted = true
+        try AtomicFile.replace(playbook.target.file, with: updated)
+        run.rewrittenSHA256 = updatedSHA
+
+        var record = run.newRecord(.rewritten)
+        record.sha256Before = originalSHA
+        record.sha256After = updatedSHA
+        try run.journal.append(record)
+        _ = original
+        return "\(playbook.target.key)=…\(run.previousLastEight ?? "") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)"
+    }
+
+    public func compensate(_ run: RunContext) async throws -> String? {
+        guard run.rewriteAttempted else { return nil }
+        let (original, originalSHA, _) = try run.requireOriginal()
+        let path = run.playbook.target.file
+        let current = try? AtomicFile.readSecret(path)
+        if let current, Digest.sha256Hex(current) == originalSHA {
+            return "\(path) already holds its original bytes"
+        }
+        do {
+            try AtomicFile.replace(path, with: original)
+            let restored = try AtomicFile.readSecret(path)
+            guard Digest.sha256Hex(restored) == originalSHA else {
+                throw RestoreFailed(path: path, backup: run.backupPath, reason: "the restored bytes do not match the backup's sha256")
+            }
+        } catch let error as RestoreFailed {
+            throw error
+        } catch {
+            throw RestoreFailed(path: path, backup: run.backupPath, reason: Engine.describe(error))
+        }
+        return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
+    }
+}
+
+public struct EnvFileChanged: RekeyError {
+    public var path: String
+    public var exitStatus: ExitStatus { .badEnvFile }
+    public var description: String {
+        "\(path) changed while rekey was running; nothing was written to it. run again once nobody else is editing it"
+    }
+}
+
+public struct RestoreFailed: RekeyError {
+    public var path: String
+    public var backup: String?
+    public var reason: String
+    public var exitStatus: ExitStatus { .rollbackFailed }
+    public var description: String {
+        "could not restore \(path): \(reason); its original bytes are sealed in \(backup ?? "no backup")"
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Reads everything the run depends on and changes nothing: the env file (the key present exactly
+/// once), the vault credential, and a writable state directory. Journals `begin`.
+public struct ValidateStep: Step {
+    public static let stepName = "validate"
+    public var name: String { Self.stepName }
+    public let vault: Vault
+
+    public init(vault: Vault) { self.vault = vault }
+
+    public func perform(_ run: RunContext) async throws -> String {
+        let snapshot = try Preflight.inspect(run.playbook, vault: vault)
+        run.credential = BasicCredential(username: snapshot.entry.username, password: snapshot.entry.password, totpSeed: snapshot.entry.totpSeed)
+        run.original = snapshot.contents
+        run.originalSHA256 = Digest.sha256Hex(snapshot.contents)
+        run.document = snapshot.document
+        run.previousLastEight = snapshot.previousLastEight
+
+        var record = run.newRecord(.begin)
+        record.sha256 = run.originalSHA256
+        record.lastEight = run.previousLastEight
+        record.login = run.playbook.probe?.login
+        try run.journal.append(record)
+        return snapshot.summary
+    }
+}
+
+/// What validate and `--dry-run` both establish before anything changes.
+public struct Preflight {
+    public var contents: SecretBytes
+    public var document: EnvDocument
+    public var keyLine: Int
+    public var previousLastEight: String?
+    public var entry: VaultEntry
+    public var summary: String
+
+    public var previousTail: String { previousLastEight.map { "…" + $0 } ?? "(empty)" }
+
+    public static func inspect(_ playbook: Playbook, vault: Vault) throws -> Preflight {
+        let target = playbook.target
+        let contents: SecretBytes
+        do {
+            contents = try AtomicFile.readSecret(target.file)
+        } catch {
+            throw EnvFileUnreadable(path: target.file, reason: error.reason)
+        }
+        let document = EnvDocument(contents: contents, path: target.file)
+        let line = try document.keyLine(target.key)
+        let previous = try document.value(of: target.key)
+        let entry = try vault.load(playbook.gitea.auth)
+        let last8 = previous.isEmpty ? nil : previous.lastEight
+        let summary = "\(target.file): \(target.key) on line \(line) holds \(last8.map { "…" + $0 } ?? "(empty)"); vault entry \(playbook.gitea.auth) (user \(entry.username))"
+        return Preflight(contents: contents, document: document, keyLine: line, previousLastEight: last8, entry: entry, summary: summary)
+    }
+}
+
+/// The env file cannot be read at all.
+public struct EnvFileUnreadable: RekeyError {
+    public var path: String
+    public var reason: String
+    public var exitStatus: ExitStatus { .badEnvFile }
+    public var description: String { "cannot read env file \(path): \(reason); check target.file in the playbook" }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Exclusive hold on one consumer for the length of a rotation: `flock` on the sidecar file
+/// `locks/<consumer>.lock`, never on a data file (a lock on a file that is then renamed over
+/// protects nothing, and `fcntl` locks drop when any descriptor to the file closes).
+///
+/// The kernel drops the lock when the process dies, so a crashed run never leaves it held. The
+/// holder's pid is written into the lock file for people looking for a stuck run.
+public final class ConsumerLock: @unchecked Sendable {
+    public let consumer: String
+    public let path: String
+    private let mutex = NSLock()
+    private var descriptor: Int32
+
+    private init(consumer: String, path: String, descriptor: Int32) {
+        self.consumer = consumer
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// Takes the lock of `consumer`. With `wait: false` a held lock fails at once with
+    /// `ConsumerBusyError` (exit 75); with `wait: true` it blocks the calling thread until free.
+    public static func acquire(_ state: StateDirectory, consumer: String, wait: Bool) throws -> ConsumerLock {
+        try SafeName.validate(consumer, what: "consumer")
+        try Directories.make(state.locksDirectory, mode: 0o700)
+        let path = state.lockPath(consumer: consumer)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw FileError(path: path, operation: .create, errno: errno) }
+        while flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(fd)
+            if code == EWOULDBLOCK { throw ConsumerBusyError(consumer: consumer) }
+            throw FileError(path: path, operation: .lock, errno: code)
+        }
+        let note = Array("pid \(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 {
+            _ = note.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
+        return ConsumerLock(consumer: consumer, path: path, descriptor: fd)
+    }
+
+    /// Whether this object still holds the lock.
+    public var isHeld: Bool {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return descriptor >= 0
+    }
+
+    /// Releases the lock; calling it again does nothing. The lock file stays (removing it would let
+    /// a waiter lock a file that a newcomer then replaces).
+    public func release() {
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard descriptor >= 0 else { return }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
+    }
+}
+
+/// Another process holds the consumer's lock. Exit status 75.
+public struct ConsumerBusyError: RekeyError, Equatable {
+    public let consumer: String
+    public var exitStatus: ExitStatus { .busy }
+    public var description: String {
+        "another rekey process is rotating \(consumer); wait for it or check for a stuck run"
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import RekeyCore
+
+/// Turns a core error into one line on standard error and its documented exit code.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as any RekeyError {
+        printError(error.description)
+        throw ExitCode(error.exitStatus.rawValue)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        // Foreign errors are not vetted for secrets: name the type only.
+        printError("unexpected \(String(reflecting: type(of: error))); please report this")
+        throw ExitCode(ExitStatus.software.rawValue)
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data(("rekey: " + line + "\n").utf8))
+}
+
+/// Writes to standard output immediately (cron and pipes buffer otherwise).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import RekeyCore
+
+extension Rekey {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a rotation playbook: backup, mint, rewrite, probe; roll back on failure."
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The playbook (YAML).") var playbook: String
+        @Flag(help: "Validate everything and reach the server, print the plan, change nothing.") var dryRun = false
+        @Flag(help: "Print one JSON object instead of step lines.") var json = false
+
+        func run() async throws {
+            let printer = RunPrinter(json: json)
+            let status: ExitStatus = await printer.guarding {
+                let book = try Playbook.load(path: playbook, environment: global.environment)
+                let sealer = Sealer(key: try global.loadKey())
+                let transport = LiveHTTPTransport()
+                do {
+                    let gitea = GiteaClient(baseURL: book.gitea.url, transport: transport)
+                    let status: ExitStatus
+                    if dryRun {
+                        printer.plan(try await DryRun(playbook: book, state: global.state, sealer: sealer, gitea: gitea).plan())
+                        status = .ok
+                    } else {
+                        let rotation = Rotation(playbook: book, state: global.state, sealer: sealer, gitea: gitea, logger: global.logger())
+                        let report = try await rotation.run(onStep: printer.step)
+                        printer.finish(report)
+                        status = ExitStatus(rawValue: report.exitCode) ?? .software
+                    }
+                    await transport.shutdown()
+                    return status
+                } catch {
+                    await transport.shutdown()
+                    throw error
+                }
+            }
+            if status != .ok { throw ExitCode(status.rawValue) }
+        }
+    }
+}

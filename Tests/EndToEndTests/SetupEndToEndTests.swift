@@ -1,0 +1,87 @@
+import Foundation
+import RekeyCore
+import Testing
+import TestSupport
+
+/// `rekey init`, `rekey vault`, the master key's checks and playbook errors, through the real binary.
+@Suite("rekey init, vault and refusals, end to end")
+struct SetupEndToEndTests {
+    @Test("init creates a 0700 state dir and a 0600 32-byte key, and refuses to overwrite it")
+    func initOnce() async throws {
+        try await EndToEndHost.with { host in
+            let first = try await host.rekey(["init"])
+            #expect(first.status == 0, "stderr: \(first.stderr)")
+            var info = stat()
+            #expect(stat(host.keyPath, &info) == 0 && info.st_mode & 0o777 == 0o600 && info.st_size == 32)
+            #expect(stat(host.statePath, &info) == 0 && info.st_mode & 0o777 == 0o700)
+            let key = try Data(contentsOf: URL(fileURLWithPath: host.keyPath))
+            let second = try await host.rekey(["init"])
+            #expect(second.status != 0)
+            #expect(second.stderr.contains(host.keyPath))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: host.keyPath)) == key)
+        }
+    }
+
+    @Test("vault set reads the password from stdin; vault list shows names and users, never the password")
+    func vault() async throws {
+        try await EndToEndHost.with { host in
+            try await host.rekey(["init"])
+            let set = try await host.rekey(["vault", "set", "ops", "--username", "ops-automation"], stdin: host.password + "\n")
+            #expect(set.status == 0, "stderr: \(set.stderr)")
+            let list = try await host.rekey(["vault", "list"])
+            #expect(list.status == 0)
+            #expect(list.stdout.contains("ops") && list.stdout.contains("ops-automation"))
+            #expect(try host.leaks(of: [host.password]) == [])
+        }
+    }
+
+    @Test("an empty password on stdin is refused and nothing is stored")
+    func emptyPassword() async throws {
+        try await EndToEndHost.with { host in
+            try await host.rekey(["init"])
+            let set = try await host.rekey(["vault", "set", "ops", "--username", "u"], stdin: "\n")
+            #expect(set.status == 78)
+            #expect(set.stderr.contains("empty password"))
+            #expect(!FileManager.default.fileExists(atPath: host.statePath + "/vault/ops.sealed"))
+        }
+    }
+
+    @Test("a key file readable by group or others is refused with exit 77 and the chmod to run", arguments: [0o640, 0o644, 0o604])
+    func keyFileMode(mode: Int) async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            chmod(host.keyPath, mode_t(mode))
+            let before = host.envBytes
+            let result = try await host.rekey(["run", host.playbookPath])
+            #expect(result.status == 77)
+            #expect(result.stderr.contains("chmod 600 \(host.keyPath)"))
+            #expect(host.envBytes == before)
+            #expect(await host.serverTokens().count == 1)
+        }
+    }
+
+    @Test("an unknown playbook key: exit 78 with file:line:column, nothing touched")
+    func invalidPlaybook() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            try host.writePlaybook(extra: "stepz: [backup]")
+            let result = try await host.rekey(["run", host.playbookPath])
+            #expect(result.status == 78)
+            #expect(result.stderr.contains("\(host.playbookPath):"))
+            #expect(result.stderr.contains("stepz"))
+            #expect(await host.serverTokens().count == 1)
+        }
+    }
+
+    @Test("a probe without read:user in the scopes is a playbook error that says so")
+    func probeNeedsReadUser() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            try host.writePlaybook(scopes: "[write:repository]")
+            let result = try await host.rekey(["run", host.playbookPath])
+            #expect(result.status == 78)
+            #expect(result.stderr.contains("read:user"))
+            #expect(await host.serverTokens().count == 1)
+        }
+    }
+}

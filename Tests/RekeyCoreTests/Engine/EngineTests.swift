@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import RekeyCore
+import TestSupport
+
+/// A step that records what the engine asks of it into a shared log.
+final class RecordingStep: Step {
+    let name: String
+    let log: Log
+    let fails: Bool
+    let compensationFails: Bool
+
+    final class Log { var entries: [String] = [] }
+
+    struct Boom: RekeyError {
+        var exitStatus: RekeyCore.ExitStatus { .unavailable }
+        var description: String { "boom" }
+    }
+
+    init(_ name: String, log: Log, fails: Bool = false, compensationFails: Bool = false) {
+        self.name = name
+        self.log = log
+        self.fails = fails
+        self.compensationFails = compensationFails
+    }
+
+    func perform(_ run: RunContext) async throws -> String {
+        log.entries.append("perform \(name)")
+        if fails { throw Boom() }
+        return "did \(name)"
+    }
+
+    func compensate(_ run: RunContext) async throws -> String? {
+        log.entries.append("compensate \(name)")
+        if compensationFails { throw Boom() }
+        return "undid \(name)"
+    }
+}
+
+@Suite("Engine ordering")
+struct EngineOrderingTests {
+    static let names = ["validate", "backup", "mint", "rewrite", "probe"]
+
+    @Test("all steps succeed: performed in order, nothing compensated, exit 0")
+    func happyPath() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let engine = Engine(steps: Self.names.map { RecordingStep($0, log: log) })
+        let report = await engine.run(fixture.context(gitea: FakeGitea(login: "x")))
+        #expect(log.entries == Self.names.map { "perform \($0)" })
+        #expect(report.exitCode == 0)
+        #expect(report.outcome == .rotated)
+        #expect(report.steps.map(\.outcome) == Array(repeating: .ok, count: 5))
+    }
+
+    @Test("step N fails: steps N down to 1 are compensated, in reverse order", arguments: 0..<5)
+    func failureAt(index: Int) async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let steps = Self.names.enumerated().map { RecordingStep($1, log: log, fails: $0 == index) }
+        let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
+        let performed = Self.names[...index].map { "perform \($0)" }
+        let compensated = Self.names[...index].reversed().map { "compensate \($0)" }
+        #expect(log.entries == performed + compensated)
+        #expect(report.exitCode == RekeyCore.ExitStatus.unavailable.rawValue)
+        #expect(report.error == "boom")
+        #expect(report.steps.filter { $0.outcome == .failed }.map(\.step) == [Self.names[index]])
+    }
+
+    @Test("a failed rewrite compensation means exit 82: a person must look")
+    func restoreFailure() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let steps = [RecordingStep("validate", log: log), RecordingStep("mint", log: log),
+                     RecordingStep("rewrite", log: log, compensationFails: true), RecordingStep("probe", log: log, fails: true)]
+        let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
+        #expect(report.exitCode == RekeyCore.ExitStatus.rollbackFailed.rawValue)
+        #expect(report.outcome == .needsAttention)
+        // Compensation goes on past the failure: the token is still cleaned up.
+        #expect(log.entries.suffix(4) == ["compensate probe", "compensate rewrite", "compensate mint", "compensate validate"])
+    }
+
+    @Test("a failed mint compensation means exit 81: the token was left on the server")
+    func tokenLeft() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let steps = [RecordingStep("mint", log: log, compensationFails: true), RecordingStep("rewrite", log: log),
+                     RecordingStep("probe", log: log, fails: true)]
+        let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
+        #expect(report.exitCode == RekeyCore.ExitStatus.probeFailedTokenLeft.rawValue)
+        #expect(report.steps.last?.outcome == .compensationFailed)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Runs a built executable of this package as a child process, as a user would from a shell.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var arguments: [String]
+
+    /// Everything a person could have seen.
+    public var combined: String { stdout + "\n" + stderr }
+}
+
+public enum ProcessRunner {
+    /// Locates a product of this package: `$REKEY_BIN`-style override, else next to the test bundle.
+    public static func executable(_ product: String, override variable: String) -> String {
+        if let path = ProcessInfo.processInfo.environment[variable], FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+        ]
+        for directory in candidates {
+            let path = directory.appendingPathComponent(product).path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        fatalError("cannot find the \(product) executable; run the tests through scripts/test or set \(variable)")
+    }
+
+    public static var rekey: String { executable("rekey", override: "REKEY_BIN") }
+    public static var standIn: String { executable("gitea-standin", override: "GITEA_STANDIN_BIN") }
+
+    /// Runs `executable` with `arguments`, feeding `stdin`, with exactly `environment` (plus PATH).
+    /// The blocking waits happen on a thread of their own: the Swift concurrency pool (which also
+    /// serves an in-process stand-in server) must never be blocked by a child process.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment, stdin: stdin) })
+            }
+            thread.start()
+        }
+    }
+
+    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = environment
+        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+        process.environment = env
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try? input.fileHandleForWriting.close()
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        let collected = CollectedOutput()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            collected.err = error.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: collected.err, as: UTF8.self),
+            arguments: arguments
+        )
+    }
+}
+
+private final class CollectedOutput: @unchecked Sendable {
+    var err = Data()
+}
