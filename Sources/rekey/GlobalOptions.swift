@@ -26,12 +26,25 @@ struct GlobalOptions: ParsableArguments {
 
     /// The master key: from `--key-file`/`REKEY_KEY_FILE` when given, else from systemd's
     /// `$CREDENTIALS_DIRECTORY/rekey-master-key` when present, else the default key file.
+    ///
+    /// First it takes the state directory's key lock shared for the rest of the process and refuses
+    /// (exit 75) while `rekey key rotate` runs or is unfinished (`<key>.next` exists): see
+    /// `KeyRotationLock`. `key rotate` itself does not come through here.
     func loadKey() throws -> MasterKey {
-        if keyFile == nil, environment["REKEY_KEY_FILE"] == nil, let directory = environment["CREDENTIALS_DIRECTORY"],
-           FileManager.default.fileExists(atPath: directory + "/rekey-master-key") {
+        if let directory = credentialsKeyDirectory {
+            try KeyRotationLock.enterKeyUse(state: state, keyPath: nil)
             return try MasterKey.load(credentialsDirectory: directory, name: "rekey-master-key")
         }
+        try KeyRotationLock.enterKeyUse(state: state, keyPath: keyPath)
         return try MasterKey.load(from: keyPath)
+    }
+
+    /// systemd's `$CREDENTIALS_DIRECTORY` when the master key comes from there (no key file given
+    /// and `rekey-master-key` present in it), else nil.
+    var credentialsKeyDirectory: String? {
+        guard keyFile == nil, environment["REKEY_KEY_FILE"] == nil, let directory = environment["CREDENTIALS_DIRECTORY"],
+              FileManager.default.fileExists(atPath: directory + "/rekey-master-key") else { return nil }
+        return directory
     }
 
     func logger(_ label: String = "rekey") -> Logger {

@@ -12,6 +12,15 @@ struct Rekey: AsyncParsableCommand {
         80 probe failed, rolled back · 81 probe failed, minted token left on the server · 82 rollback failed, a person must look.
         """,
         version: "0.1.0",
-        subcommands: [Init.self, VaultCommand.self, Run.self]
+        subcommands: [
+            Init.self,
+            VaultCommand.self,
+            Run.self,
+            Recover.self,
+            RollbackCommand.self,
+            KeyCommand.self,
+            BackupCommand.self,
+            HistoryCommand.self,
+        ]
     )
 }

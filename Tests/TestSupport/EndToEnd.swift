@@ -21,11 +21,15 @@ public final class EndToEndHost: @unchecked Sendable {
     /// Everything the binary printed in this test, for leak checks.
     public private(set) var transcripts: [ProcessResult] = []
 
-    public init() async throws {
+    /// The persona's base32 TOTP seed when it has two-factor auth on (then `setUp` stores it with `--totp`).
+    public let personaTOTPSeed: String?
+
+    public init(personaTOTPSeed: String? = nil) async throws {
         password = "pw-" + UUID().uuidString
         adminPassword = "admin-" + UUID().uuidString
+        self.personaTOTPSeed = personaTOTPSeed
         server = GiteaStandIn(users: [
-            StandInUser(name: "ops-automation", password: password),
+            StandInUser(name: "ops-automation", password: password, totpSeedBase32: personaTOTPSeed),
             StandInUser(name: "someone-else", password: "other-" + UUID().uuidString),
             StandInUser(name: "site-admin", password: adminPassword, isAdmin: true),
         ])
@@ -38,8 +42,8 @@ public final class EndToEndHost: @unchecked Sendable {
     }
 
     /// Runs `body` with a fresh host and always shuts the server and client down afterwards.
-    public static func with<T>(_ body: (EndToEndHost) async throws -> T) async throws -> T {
-        let host = try await EndToEndHost()
+    public static func with<T>(personaTOTPSeed: String? = nil, _ body: (EndToEndHost) async throws -> T) async throws -> T {
+        let host = try await EndToEndHost(personaTOTPSeed: personaTOTPSeed)
         do {
             let result = try await body(host)
             await host.shutdown()
@@ -66,7 +70,8 @@ public final class EndToEndHost: @unchecked Sendable {
     public func setUp(vaultPassword: String? = nil, envTemplate: String? = nil) async throws {
         let initResult = try await rekey(["init"])
         guard initResult.status == 0 else { throw SetUpFailed(step: "init", result: initResult) }
-        let vault = try await rekey(["vault", "set", persona, "--username", persona], stdin: (vaultPassword ?? password) + "\n")
+        let totp = personaTOTPSeed.map { (["--totp"], $0 + "\n") } ?? ([], "")
+        let vault = try await rekey(["vault", "set", persona, "--username", persona] + totp.0, stdin: (vaultPassword ?? password) + "\n" + totp.1)
         guard vault.status == 0 else { throw SetUpFailed(step: "vault set", result: vault) }
         oldToken = try await mintDirectly(name: "initial-\(UUID().uuidString.prefix(8))")
         let text = (envTemplate ?? Self.envTemplate).replacingOccurrences(of: "{old}", with: oldToken)
@@ -107,7 +112,9 @@ public final class EndToEndHost: @unchecked Sendable {
     public var client: GiteaClient { GiteaClient(baseURL: baseURL, transport: sharedTransport) }
     private let sharedTransport = LiveHTTPTransport()
 
-    public var credential: BasicCredential { BasicCredential(username: persona, password: SecretBytes(utf8: password)) }
+    public var credential: BasicCredential {
+        BasicCredential(username: persona, password: SecretBytes(utf8: password), totpSeed: personaTOTPSeed.map { SecretBytes(utf8: $0) })
+    }
 
     /// Mints a token through the real client, as an earlier rotation (or a person) would have.
     public func mintDirectly(name: String) async throws -> String {

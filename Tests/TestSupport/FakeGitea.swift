@@ -15,6 +15,7 @@ public final class FakeGitea: GiteaAPI, @unchecked Sendable {
     public var deleteError: GiteaError?
     public var loginOverride: String?
     public var userError: GiteaError?
+    public var checkError: GiteaError?
     public let login: String
 
     public init(login: String) { self.login = login }
@@ -58,6 +59,11 @@ public final class FakeGitea: GiteaAPI, @unchecked Sendable {
             return tokens.count < before
         }
         if !removed { throw GiteaError(call: "DELETE", server: "fake", failure: .status(404, message: "not found")) }
+    }
+
+    public func checkCredential(persona: String, auth: BasicCredential) async throws(GiteaError) {
+        record("check \(persona)")
+        if let checkError { throw checkError }
     }
 
     public func login(of token: SecretBytes) async throws(GiteaError) -> String {

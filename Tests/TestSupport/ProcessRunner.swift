@@ -6,6 +6,8 @@ public struct ProcessResult: Sendable {
     public var stdout: String
     public var stderr: String
     public var arguments: [String]
+    /// True when the process was killed by a signal (then `status` is the signal number).
+    public var signalled: Bool = false
 
     /// Everything a person could have seen.
     public var combined: String { stdout + "\n" + stderr }
@@ -44,6 +46,21 @@ public enum ProcessRunner {
         }
     }
 
+    /// Starts `executable` and returns at once, for tests that kill it from outside.
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = environment
+        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -73,7 +90,8 @@ public enum ProcessRunner {
             status: process.terminationStatus,
             stdout: String(decoding: out, as: UTF8.self),
             stderr: String(decoding: collected.err, as: UTF8.self),
-            arguments: arguments
+            arguments: arguments,
+            signalled: process.terminationReason == .uncaughtSignal
         )
     }
 }

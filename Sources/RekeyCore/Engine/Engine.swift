@@ -21,6 +21,7 @@ public struct Engine {
             let started = clock.now
             do {
                 let detail = try await step.perform(context)
+                CrashPoint.reach("after-\(step.name)")
                 let report = StepReport(step: step.name, outcome: .ok, detail: detail, milliseconds: Self.ms(clock.now - started))
                 reports.append(report)
                 onStep(report)

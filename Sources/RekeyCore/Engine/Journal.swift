@@ -20,6 +20,19 @@ public final class Journal {
         self.sealer = sealer
     }
 
+    /// Reopens an existing journal to append to it (recover settling a run). A torn last frame is
+    /// cut off first, so that new frames follow the last whole one.
+    public static func continuing(_ journal: RunJournal, state: StateDirectory, sealer: Sealer) throws(JournalError) -> Journal {
+        let reopened = Journal(state: state, run: RunID(journal.run), sealer: sealer)
+        reopened.sequence = journal.records.count
+        if journal.tornTail {
+            guard truncate(journal.path, off_t(journal.validLength)) == 0 else {
+                throw JournalError(path: journal.path, operation: "truncate", code: errno)
+            }
+        }
+        return reopened
+    }
+
     deinit { if descriptor >= 0 { close(descriptor) } }
 
     public func append(_ record: JournalRecord, secret: SecretBytes? = nil) throws(JournalError) {
@@ -46,6 +59,12 @@ public final class Journal {
     /// Reads every whole record of the journal at `path`. A torn last frame (a crash mid-append) is
     /// reported through `tornTail` and otherwise ignored; any other damage is an error.
     public static func read(path: String, run: String, sealer: Sealer) throws -> (records: [(JournalRecord, SecretBytes)], tornTail: Bool) {
+        let full = try readWithLength(path: path, run: run, sealer: sealer)
+        return (full.records, full.tornTail)
+    }
+
+    /// `read`, plus the length of the whole frames (where a torn tail begins).
+    public static func readWithLength(path: String, run: String, sealer: Sealer) throws -> (records: [(JournalRecord, SecretBytes)], tornTail: Bool, validLength: Int) {
         let bytes = try AtomicFile.readSecret(path)
         var records: [(JournalRecord, SecretBytes)] = []
         var offset = 0
@@ -70,7 +89,7 @@ public final class Journal {
                 offset += 4 + length
             }
         }
-        return (records, torn)
+        return (records, torn, offset)
     }
 
     static func context(run: String, sequence: Int) -> String { "journal|\(run)|\(sequence)" }

@@ -13,6 +13,10 @@ public struct JournalRecord: Sendable, Codable, Equatable {
         case rewritten
         case probed
         case compensated
+        /// A token deleted by recover or rollback (id, name, last eight).
+        case deleted
+        /// A leftover temp file removed, or another recovery action, in `detail`.
+        case recovered
         case done
         case rolledBack = "rolled-back"
         case failed
@@ -34,6 +38,17 @@ public struct JournalRecord: Sendable, Codable, Equatable {
     public var step: String?
     public var detail: String?
     public var exitCode: Int32?
+    // Written into `begin`, so that recover and rollback need no playbook:
+    /// `rotate` or `rollback`.
+    public var operation: String?
+    public var server: String?
+    public var persona: String?
+    public var vaultEntry: String?
+    public var key: String?
+    /// For a rollback: the run whose rotation it undoes.
+    public var rollbackOf: String?
+    /// For a rollback: keep the rolled-back run's token on the server.
+    public var keepToken: Bool?
 
     public init(kind: Kind, at: Int, consumer: String, run: String) {
         self.kind = kind

@@ -93,6 +93,14 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
+    public func checkCredential(persona: String, auth: BasicCredential) async throws(GiteaError) {
+        let call = "GET /api/v1/users/\(persona)/tokens"
+        let exchange = HTTPExchange(method: "GET", url: url("/users/\(escape(persona))/tokens?limit=1"), headers: basicHeaders(auth))
+        _ = try await retry.run(shouldRetry: \.isTransient) { () async throws(GiteaError) in
+            try await send(call, exchange, expect: 200)
+        }
+    }
+
     public func login(of token: SecretBytes) async throws(GiteaError) -> String {
         let call = "GET /api/v1/user"
         let header = token.withUnsafeBytes { "token " + String(decoding: $0, as: UTF8.self) }

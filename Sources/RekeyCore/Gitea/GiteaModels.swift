@@ -43,6 +43,9 @@ public protocol GiteaAPI: Sendable {
     func mintToken(persona: String, name: String, scopes: [String], auth: BasicCredential) async throws(GiteaError) -> MintedToken
     func listTokens(persona: String, auth: BasicCredential) async throws(GiteaError) -> [TokenInfo]
     func deleteToken(persona: String, id: Int, auth: BasicCredential) async throws(GiteaError)
+    /// Checks a credential without side effects: `GET /users/{persona}/tokens?limit=1` with Basic
+    /// auth (and `X-Gitea-OTP` when the credential has a TOTP seed). Mints nothing.
+    func checkCredential(persona: String, auth: BasicCredential) async throws(GiteaError)
     /// `GET /user` with the token; returns the login it authenticates as.
     func login(of token: SecretBytes) async throws(GiteaError) -> String
 }

@@ -39,12 +39,27 @@ public struct Rotation {
         try state.prepare()
         let lock = try ConsumerLock.acquire(state, consumer: playbook.consumer, wait: false)
         defer { lock.release() }
+        let active = ActiveRun(state: state)
+        try active.ensureNone(consumer: playbook.consumer)
         let started = now()
         let runID = RunID.make(at: started)
+        try active.mark(consumer: playbook.consumer, run: runID.value)
         let context = RunContext(
             playbook: playbook, run: runID, startedAt: started, gitea: gitea, state: state, sealer: sealer,
             journal: Journal(state: state, run: runID, sealer: sealer), logger: logger, now: now
         )
-        return await Engine(steps: steps(), onStep: onStep).run(context)
+        let report = await Engine(steps: steps(), onStep: onStep).run(context)
+        // A run that needs attention (a token left behind, a file not restored) keeps its marker so
+        // that `rekey recover` retries what compensation could not do.
+        if report.outcome != .needsAttention {
+            try? active.clear(consumer: playbook.consumer)
+        }
+        // Retention, still under the lock, once the run is done and journaled: never fails the run.
+        // Its line goes to `onStep` (the `✓ prune …` line people see) but not into `report.steps`,
+        // which stay the engine's journaled steps.
+        if report.outcome == .rotated {
+            onStep(Retention.afterSuccessfulRun(report, playbook: playbook, state: state, sealer: sealer, now: now(), logger: logger))
+        }
+        return report
     }
 }

@@ -2,6 +2,11 @@ import Foundation
 
 /// Seals the env file's exact bytes into `backups/<consumer>/<basename>.bak.<epoch>.sealed`.
 /// Backups are never compensated: they are kept, and retention prunes them later.
+///
+/// With a recovery key installed (`recovery.pub`, see `RecoveryPublicKey`), it also writes
+/// `<basename>.bak.<epoch>.escrow` beside the sealed backup: the same bytes sealed to the recovery
+/// key (`Escrow`), openable off the host without the master key. A broken `recovery.pub` fails the
+/// step before anything is written (escrow was asked for; silently skipping it would break that promise).
 public struct BackupStep: Step {
     public static let stepName = "backup"
     public var name: String { Self.stepName }
@@ -19,23 +24,32 @@ public struct BackupStep: Step {
             epoch += 1
         }
         let path = run.state.backupPath(consumer: consumer, basename: basename, epoch: epoch)
-        let blob = run.sealer.seal(bytes, kind: .backup, context: BackupContext.make(consumer: consumer, file: file, epoch: epoch))
+        let recovery = try run.state.recoveryKey()
+        let blob = run.sealer.seal(bytes, kind: .backup, context: BackupContext.make(consumer: consumer, file: file, epoch: epoch, run: run.run.value))
         try Directories.make(run.state.backupDirectory(consumer: consumer), mode: 0o700)
         try AtomicFile.createExclusive(path, bytes: blob, mode: 0o600)
+        var escrowNote = ""
+        if let recovery {
+            let escrowPath = Escrow.path(forBackup: path)
+            let escrowed = try Escrow.seal(bytes, to: recovery, contextOf: blob, source: escrowPath)
+            try AtomicFile.createExclusive(escrowPath, bytes: escrowed, mode: 0o600)
+            escrowNote = "; escrowed to recovery key \(recovery.keyIDHex)"
+        }
         run.backupPath = path
 
         var record = run.newRecord(.backedUp)
         record.backup = path
         record.sha256 = sha256
         try run.journal.append(record)
-        return "sealed \(bytes.count) bytes (sha256 \(sha256.prefix(12))…) → \(path)"
+        return "sealed \(bytes.count) bytes (sha256 \(sha256.prefix(12))…) → \(path)\(escrowNote)"
     }
 }
 
 /// The sealing context of a backup: it binds the blob to one consumer, one file and one moment, so
-/// a backup moved to another consumer or path does not open.
+/// a backup moved to another consumer or path does not open. It ends with the run that took the
+/// backup, so that `rekey backup list` can name the run from the (public) header without the key.
 public enum BackupContext {
-    public static func make(consumer: String, file: String, epoch: Int) -> String {
-        "backup|\(consumer)|\(file)|\(epoch)"
+    public static func make(consumer: String, file: String, epoch: Int, run: String) -> String {
+        "backup|\(consumer)|\(file)|\(epoch)|\(run)"
     }
 }

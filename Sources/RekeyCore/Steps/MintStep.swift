@@ -19,6 +19,7 @@ public struct MintStep: Step {
         intent.tokenName = name
         try run.journal.append(intent)
 
+        CrashPoint.reach("mint-before-request")
         run.mintAttempted = true
         let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
             try await run.gitea.mintToken(persona: playbook.gitea.persona, name: name, scopes: playbook.token.scopes, auth: credential)
@@ -58,6 +59,12 @@ public struct MintStep: Step {
         let id: Int
         let label: String
         if let minted = run.minted {
+            // Never delete the token the consumer's file holds: that would break the consumer.
+            // (It happens only when restoring the file failed; the run then needs attention.)
+            if run.rewriteAttempted, let current = try? AtomicFile.readSecret(run.playbook.target.file),
+               RunSettler.document(current, file: run.playbook.target.file, holds: minted.value, key: run.playbook.target.key) {
+                throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
+            }
             id = minted.info.id
             label = "token \(id) (…\(minted.info.lastEight))"
         } else if let name = run.tokenName {
@@ -77,5 +84,15 @@ public struct MintStep: Step {
             return "\(label) was already gone"
         }
         return "deleted \(label)"
+    }
+}
+
+/// Compensation refused to delete a token that the consumer's file still holds.
+public struct TokenStillInUse: RekeyError {
+    public var path: String
+    public var token: String
+    public var exitStatus: ExitStatus { .rollbackFailed }
+    public var description: String {
+        "\(token) was kept: \(path) still holds it, and deleting it would break the consumer"
     }
 }

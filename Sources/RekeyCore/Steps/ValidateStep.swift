@@ -21,6 +21,11 @@ public struct ValidateStep: Step {
         record.sha256 = run.originalSHA256
         record.lastEight = run.previousLastEight
         record.login = run.playbook.probe?.login
+        record.operation = "rotate"
+        record.server = run.playbook.gitea.url
+        record.persona = run.playbook.gitea.persona
+        record.vaultEntry = run.playbook.gitea.auth
+        record.key = run.playbook.target.key
         try run.journal.append(record)
         return snapshot.summary
     }

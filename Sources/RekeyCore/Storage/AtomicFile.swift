@@ -158,7 +158,7 @@ public enum AtomicFile {
             throw FileError(path: target, operation: .write, errno: code)
         }
 
-        CrashPoint.reach("atomic-after-temp-write")
+        CrashPoint.reach("atomic-after-temp-write", file: path)
 
         guard rename(tempPath, target) == 0 else {
             let code = errno
@@ -166,7 +166,7 @@ public enum AtomicFile {
             throw FileError(path: target, operation: .rename, errno: code)
         }
 
-        CrashPoint.reach("atomic-after-rename")
+        CrashPoint.reach("atomic-after-rename", file: path)
 
         // The new bytes are in place; this makes the rename itself durable.
         try syncDirectory(of: target)
@@ -189,7 +189,7 @@ public enum AtomicFile {
             unlink(path)
             throw FileError(path: path, operation: .write, errno: code)
         }
-        CrashPoint.reach("create-exclusive-after-write")
+        CrashPoint.reach("create-exclusive-after-write", file: path)
         try syncDirectory(of: path)
     }
 

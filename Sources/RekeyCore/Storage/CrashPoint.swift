@@ -20,15 +20,33 @@ import Darwin
 /// - `create-exclusive-after-write`: `AtomicFile.createExclusive` has written and fsynced the new
 ///   file but not fsynced its directory.
 ///
+/// Points defined by the engine and steps:
+/// - `after-<step>` (`after-validate`, `after-backup`, `after-mint`, `after-rewrite`, `after-probe`):
+///   the step has done its work and journaled it; the next step has not started.
+/// - `mint-before-request`: the `minting` record (with the token's name) is down, the request not sent.
+/// - `rollback-after-intent`, `rollback-after-restore`, `rollback-before-done`: see `Rollback`.
+///
+/// Points defined by `KeyRotation` (`rekey key rotate`):
+/// - `key-rotate-after-blob-<n>`: the n-th sealed file (from 1, in the order vault entries, backups,
+///   journals, inventory, names sorted) holds only new-key blobs; `<key>.next` holds the new key and
+///   the key file still the old one.
+/// - `key-rotate-before-install`: every blob is under the new key; the key file still holds the old one.
+/// - `key-rotate-after-install`: `<key>.next` has been renamed over the key file, directory fsynced.
+///
 /// Other layers add their own names; each is documented where it is reached.
 public enum CrashPoint {
     public static let environmentVariable = "REKEY_TEST_CRASH_AT"
 
     /// Dies with `SIGKILL` if `REKEY_TEST_CRASH_AT` names `point`; returns otherwise.
-    public static func reach(_ point: String) {
+    ///
+    /// A point reached while writing a file (`file:` given) also matches `point:<basename>`, so a
+    /// test can aim at one file: `atomic-after-temp-write:all-credentials.env` kills the process in
+    /// the middle of replacing the env file and not while writing rekey's own state.
+    public static func reach(_ point: String, file: String? = nil) {
         guard let raw = getenv(environmentVariable) else { return }
         let names = String(cString: raw).split(separator: ",").map { $0.trimmingSpaces }
-        if names.contains(where: { $0 == point }) {
+        let qualified = file.map { point + ":" + ($0.split(separator: "/").last.map(String.init) ?? $0) }
+        if names.contains(where: { name in name == point || (qualified.map { name == $0 } ?? false) }) {
             raise(SIGKILL)
         }
     }

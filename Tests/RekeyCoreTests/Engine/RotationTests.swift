@@ -30,7 +30,7 @@ struct RotationTests {
         let backup = try #require(report.backup)
         let epoch = try #require(Int(backup.components(separatedBy: ".bak.").last!.replacingOccurrences(of: ".sealed", with: "")))
         let opened = try fixture.sealer.open(try AtomicFile.readBytes(backup), kind: .backup,
-                                             context: BackupContext.make(consumer: "fixture-host", file: fixture.envPath, epoch: epoch), source: backup)
+                                             context: BackupContext.make(consumer: "fixture-host", file: fixture.envPath, epoch: epoch, run: report.run), source: backup)
         #expect(opened.withUnsafeBytes { Array($0) } == Array(EngineFixture.envText.utf8))
 
         // The journal holds each step, in order, and the minted record carries the sealed token value.

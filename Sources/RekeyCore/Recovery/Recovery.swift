@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+
+/// `rekey recover`: finishes or undoes every unfinished run (a run whose process died, or one that
+/// ended needing attention), deciding from the journal, the file's current bytes and the server:
+///
+/// - the file holds the run's new token and it probes fine → finish the run (`done`);
+/// - the file holds the new token but the server refuses it → restore the backup, delete the token;
+/// - otherwise → make sure the file holds its original bytes (restore them if it holds the new
+///   token) and delete the run's token: by id when `minted` was journaled, else by looking up the
+///   journaled name (the answer was lost after the server committed).
+///
+/// Temp files left beside the env file by an interrupted replace are removed (they may hold the
+/// new token). Idempotent: a run it has settled has no marker any more, and a second `recover`
+/// finds nothing to do. When the server cannot be asked, the run stays unfinished (exit 69).
+public struct Recovery {
+    public struct Outcome: Sendable, Codable {
+        public var consumer: String
+        public var run: String
+        public var settled: Bool
+        public var exitCode: Int32
+        public var actions: [String]
+        public var state: String
+    }
+
+    public let state: StateDirectory
+    public let sealer: Sealer
+    public let gitea: @Sendable (String) -> any GiteaAPI
+    public let logger: Logger
+
+    public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+        self.state = state
+        self.sealer = sealer
+        self.gitea = gitea
+        self.logger = logger
+    }
+
+    /// Recovers every unfinished run, or only `consumer`'s.
+    public func recoverAll(consumer only: String? = nil) async -> [Outcome] {
+        var outcomes: [Outcome] = []
+        for (consumer, run) in ActiveRun(state: state).all() where only == nil || only == consumer {
+            outcomes.append(await recover(consumer: consumer, run: run))
+        }
+        return outcomes
+    }
+
+    public func recover(consumer: String, run: String) async -> Outcome {
+        var actions: [String] = []
+        do {
+            let lock = try ConsumerLock.acquire(state, consumer: consumer, wait: false)
+            defer { lock.release() }
+            // Another recover may have settled it while we waited for nothing.
+            guard ActiveRun(state: state).current(consumer: consumer) == run else {
+                return Outcome(consumer: consumer, run: run, settled: true, exitCode: 0, actions: [], state: "already settled")
+            }
+            guard FileManager.default.fileExists(atPath: state.journalPath(run: run)) else {
+                try ActiveRun(state: state).clear(consumer: consumer)
+                return Outcome(consumer: consumer, run: run, settled: true, exitCode: 0,
+                               actions: ["the run died before its first journal record; nothing had changed"], state: "nothing had changed")
+            }
+            let journal = try RunJournal.load(state: state, run: run, sealer: sealer)
+            let settler = RunSettler(journal: journal, state: state, sealer: sealer, gitea: gitea, logger: logger)
+            let result = try await settler.settle(actions: &actions)
+            try ActiveRun(state: state).clear(consumer: consumer)
+            return Outcome(consumer: consumer, run: run, settled: true, exitCode: 0, actions: actions, state: result)
+        } catch {
+            let status = (error as? any RekeyError)?.exitStatus ?? .software
+            return Outcome(consumer: consumer, run: run, settled: false, exitCode: status.rawValue,
+                           actions: actions, state: "left unfinished: \(Engine.describe(error)); run rekey recover again once that is fixed")
+        }
+    }
+}

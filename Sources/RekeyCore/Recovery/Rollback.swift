@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+
+/// `rekey rollback CONSUMER [--to EPOCH | --run RUN] [--keep-token] [--force]`: puts a sealed
+/// backup back into the consumer's file, atomically, and (unless `--keep-token`) deletes the
+/// token that the rolled-back run minted.
+///
+/// By default it undoes the newest successful rotation, restoring the backup that run took.
+/// It refuses, unless `--force`:
+/// - when the file changed since that run wrote it (someone edited it: their edit would be lost);
+/// - when the token in the backup no longer authenticates (it was revoked: restoring it would
+///   break the consumer).
+/// It is journaled like a run (operation `rollback`) and idempotent: undoing a run that a finished
+/// rollback already undid, with the file still restored, changes nothing.
+public struct Rollback {
+    public struct Request: Sendable {
+        public var consumer: String
+        public var toEpoch: Int?
+        public var run: String?
+        public var keepToken: Bool
+        public var force: Bool
+
+        public init(consumer: String, toEpoch: Int? = nil, run: String? = nil, keepToken: Bool = false, force: Bool = false) {
+            self.consumer = consumer
+            self.toEpoch = toEpoch
+            self.run = run
+            self.keepToken = keepToken
+            self.force = force
+        }
+    }
+
+    public struct Report: Sendable, Codable {
+        public var consumer: String
+        public var rollbackRun: String?
+        public var rolledBackRun: String
+        public var backup: String
+        public var file: String
+        public var restoredLastEight: String?
+        public var deletedToken: String?
+        public var lines: [String]
+        public var alreadyDone: Bool
+    }
+
+    public struct Refused: RekeyError {
+        public var reason: String
+        public var status: ExitStatus
+        public var exitStatus: ExitStatus { status }
+        public var description: String { reason }
+    }
+
+    public let state: StateDirectory
+    public let sealer: Sealer
+    public let gitea: @Sendable (String) -> any GiteaAPI
+    public let logger: Logger
+
+    public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+        self.state = state
+        self.sealer = sealer
+        self.gitea = gitea
+        self.logger = logger
+    }
+
+    public func run(_ request: Request) async throws -> Report {
+        try SafeName.validate(request.consumer, what: "consumer")
+        let lock = try ConsumerLock.acquire(state, consumer: request.consumer, wait: false)
+        defer { lock.release() }
+        let active = ActiveRun(state: state)
+        try active.ensureNone(consumer: request.consumer)
+
+        let journals = RunJournal.all(state: state, sealer: sealer).journals.filter { $0.consumer == request.consumer }
+        let target = try chooseRun(request, journals: journals)
+        guard let begin = target.begin, let file = begin.file, let key = begin.key,
+              let rewrittenSHA = target.last(.rewritten)?.sha256After else {
+            throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
+        }
+        let backup = try chooseBackup(request, target: target)
+        let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file, sealer: sealer)
+        let restoredSHA = Digest.sha256Hex(restored)
+        let current = try AtomicFile.readSecret(file)
+        let currentSHA = Digest.sha256Hex(current)
+        let minted = target.mintedToken
+        let api = gitea(begin.server ?? "")
+        let tokenLabel = minted.map { "token \($0.id) \($0.name) (…\($0.lastEight))" }
+
+        // Idempotent: a finished rollback of this run with the file still restored.
+        if currentSHA == restoredSHA, journals.contains(where: { $0.begin?.rollbackOf == target.run && $0.end?.kind == .done }) {
+            return Report(consumer: request.consumer, rollbackRun: nil, rolledBackRun: target.run, backup: backup, file: file,
+                          restoredLastEight: nil, deletedToken: nil,
+                          lines: ["run \(target.run) is already rolled back: \(file) holds the backup's bytes; nothing to do"], alreadyDone: true)
+        }
+        if currentSHA != rewrittenSHA && !request.force {
+            throw Refused(reason: "\(file) changed since run \(target.run) wrote it (someone edited it); rolling back would lose that edit. check the file, then add --force to restore \(backup) anyway", status: .badEnvFile)
+        }
+
+        let document = EnvDocument(contents: restored, path: backup)
+        let oldToken = try document.value(of: key)
+        let credential = try credential(begin)
+        let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
+        var lines: [String] = []
+        switch probe {
+        case .success(let login) where login == begin.login:
+            lines.append("✓ check     the backed-up token …\(oldToken.lastEight) still authenticates as \(login)")
+        case .success(let login):
+            guard request.force else {
+                throw Refused(reason: "the token in \(backup) (…\(oldToken.lastEight)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
+            }
+            lines.append("! check     the backed-up token authenticates as '\(login)'; restoring anyway (--force)")
+        case .failure(let error) where error.status == 401:
+            guard request.force else {
+                throw Refused(reason: "the token in \(backup) (…\(oldToken.lastEight)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
+            }
+            lines.append("! check     the backed-up token …\(oldToken.lastEight) was revoked; restoring anyway (--force)")
+        case .failure(let error):
+            throw error
+        }
+
+        // From here on the rollback is a journaled run of its own.
+        let rollbackRun = RunID.make(at: Date())
+        try active.mark(consumer: request.consumer, run: rollbackRun.value)
+        let journal = Journal(state: state, run: rollbackRun, sealer: sealer)
+        func record(_ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void = { _ in }) throws {
+            var entry = JournalRecord(kind: kind, at: Int(Date().timeIntervalSince1970), consumer: request.consumer, run: rollbackRun.value)
+            entry.file = file
+            fill(&entry)
+            try journal.append(entry)
+        }
+        try record(.begin) {
+            $0.operation = "rollback"; $0.rollbackOf = target.run; $0.sha256 = currentSHA; $0.sha256After = restoredSHA
+            $0.backup = backup; $0.key = key; $0.server = begin.server; $0.persona = begin.persona
+            $0.vaultEntry = begin.vaultEntry; $0.login = begin.login; $0.keepToken = request.keepToken
+            $0.tokenID = minted?.id; $0.tokenName = minted?.name; $0.lastEight = minted?.lastEight
+        }
+        CrashPoint.reach("rollback-after-intent")
+        try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
+        try AtomicFile.replace(file, with: restored)
+        guard Digest.sha256Hex(try AtomicFile.readSecret(file)) == restoredSHA else {
+            throw RestoreFailed(path: file, backup: backup, reason: "the restored bytes do not match the backup")
+        }
+        try record(.rewritten) { $0.sha256After = restoredSHA }
+        lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=…\(oldToken.lastEight))")
+        CrashPoint.reach("rollback-after-restore")
+
+        let after = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
+        if case .success(let login) = after {
+            try record(.probed) { $0.login = login }
+            lines.append("✓ probe     GET /api/v1/user with …\(oldToken.lastEight) → 200 login \(login)")
+        } else {
+            lines.append("! probe     the restored token did not probe fine after restoring")
+        }
+
+        var deleted: String?
+        if !request.keepToken, let minted {
+            let persona = begin.persona ?? ""
+            let result = await Result.capturing { () async throws(GiteaError) in
+                try await api.deleteToken(persona: persona, id: minted.id, auth: credential)
+            }
+            if case .failure(let error) = result, error.status != 404 {
+                // The marker stays: `rekey recover` retries the deletion.
+                throw Refused(reason: "\(file) is restored, but \(tokenLabel ?? "the token") could not be deleted: \(error.description); run rekey recover --consumer \(request.consumer) to retry", status: .probeFailedTokenLeft)
+            }
+            try record(.deleted) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
+            deleted = tokenLabel
+            lines.append("✓ delete    \(tokenLabel ?? "") minted by run \(target.run)")
+        } else if let tokenLabel {
+            lines.append("  keep      \(tokenLabel) stays valid on the server (--keep-token)")
+        }
+        CrashPoint.reach("rollback-before-done")
+        try record(.done) { $0.detail = "rolled back run \(target.run)" }
+        try? active.clear(consumer: request.consumer)
+        return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
+                      restoredLastEight: oldToken.lastEight, deletedToken: deleted, lines: lines, alreadyDone: false)
+    }
+
+    private func chooseRun(_ request: Request, journals: [RunJournal]) throws -> RunJournal {
+        let rotations = journals.filter { $0.operation == "rotate" && $0.end?.kind == .done }
+        if let run = request.run {
+            guard let found = rotations.first(where: { $0.run == run }) else {
+                throw Refused(reason: "no successful rotation \(run) of \(request.consumer); see rekey history \(request.consumer)", status: .usage)
+            }
+            return found
+        }
+        guard let newest = rotations.first else {
+            throw Refused(reason: "\(request.consumer) has no successful rotation to roll back; see rekey history \(request.consumer)", status: .usage)
+        }
+        return newest
+    }
+
+    private func chooseBackup(_ request: Request, target: RunJournal) throws -> String {
+        if let epoch = request.toEpoch {
+            let basename = ((target.begin?.file ?? "") as NSString).lastPathComponent
+            let path = state.backupPath(consumer: request.consumer, basename: basename, epoch: epoch)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw Refused(reason: "no backup of \(request.consumer) at epoch \(epoch) (\(path)); see rekey backup list \(request.consumer)", status: .usage)
+            }
+            return path
+        }
+        guard let backup = target.first(.backedUp)?.backup, FileManager.default.fileExists(atPath: backup) else {
+            throw Refused(reason: "the backup taken by run \(target.run) is gone (pruned?); choose another with --to EPOCH (rekey backup list \(request.consumer))", status: .usage)
+        }
+        return backup
+    }
+
+    private func credential(_ begin: JournalRecord) throws -> BasicCredential {
+        let entry = try Vault(state: state, sealer: sealer).load(begin.vaultEntry ?? "")
+        return BasicCredential(username: entry.username, password: entry.password, totpSeed: entry.totpSeed)
+    }
+}

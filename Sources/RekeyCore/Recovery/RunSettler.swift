@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+
+/// Brings one journaled run to a stated end: the decisions of `Recovery`, for a rotation and for
+/// a rollback. Every action is journaled in the run's own journal before `done`/`rolled-back`.
+struct RunSettler {
+    let journal: RunJournal
+    let state: StateDirectory
+    let sealer: Sealer
+    let gitea: @Sendable (String) -> any GiteaAPI
+    let logger: Logger
+
+    struct MissingRecord: RekeyError {
+        var run: String
+        var what: String
+        var exitStatus: ExitStatus { .software }
+        var description: String { "journal of run \(run) lacks \(what); keep the journal and inspect the file by hand" }
+    }
+
+    func settle(actions: inout [String]) async throws -> String {
+        let appender = try Journal.continuing(journal, state: state, sealer: sealer)
+        guard let begin = journal.begin else {
+            try append(appender, .rolledBack) { $0.detail = "recovered: the run died before it changed anything" }
+            actions.append("the run died before it changed anything")
+            return "nothing had changed"
+        }
+        for leftover in TempLeftovers.remove(besides: begin.file ?? "") {
+            actions.append("removed leftover temp file \(leftover)")
+            try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
+        }
+        if journal.operation == "rollback" {
+            return try await settleRollback(begin, appender: appender, actions: &actions)
+        }
+        return try await settleRotation(begin, appender: appender, actions: &actions)
+    }
+
+    // MARK: - Rotation
+
+    private func settleRotation(_ begin: JournalRecord, appender: Journal, actions: inout [String]) async throws -> String {
+        guard let file = begin.file, let key = begin.key else { throw MissingRecord(run: journal.run, what: "the file and key") }
+        let current = try? AtomicFile.readSecret(file)
+        let token = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
+
+        if let token, let current, Self.document(current, file: file, holds: token, key: key) {
+            let api = try client(begin)
+            let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: token) }
+            switch probe {
+            case .success(let login) where login == begin.login:
+                try append(appender, .probed, from: begin) { $0.login = login; $0.tokenID = journal.mintedToken?.id }
+                try append(appender, .done, from: begin) { $0.detail = "recovered: finished; the file holds the new token and it probes fine" }
+                actions.append("the file holds the new token …\(token.lastEight) and it authenticates as \(login): run finished")
+                return "\(file) holds the new \(key) …\(token.lastEight), verified"
+            case .success(let other):
+                actions.append("the new token authenticates as '\(other)', expected '\(begin.login ?? "?")': rolling back")
+            case .failure(let error) where error.status == 401 || error.status == 403:
+                actions.append("the server refuses the new token (\(error.status!)): rolling back")
+            case .failure(let error):
+                throw error
+            }
+            try restoreBackup(begin, file: file, appender: appender, actions: &actions)
+        } else if let current, let original = begin.sha256, Digest.sha256Hex(current) != original {
+            actions.append("\(file) holds neither its original bytes nor this run's token (edited by someone else?); left as it is")
+        }
+        try await deleteRunToken(begin, appender: appender, actions: &actions)
+        try append(appender, .rolledBack, from: begin) { $0.detail = "recovered: rolled back" }
+        return "\(file) holds its original \(key); no token minted by run \(journal.run) remains"
+    }
+
+    private func restoreBackup(_ begin: JournalRecord, file: String, appender: Journal, actions: inout [String]) throws {
+        guard let backup = journal.first(.backedUp)?.backup, let consumer = journal.consumer, let original = begin.sha256 else {
+            throw MissingRecord(run: journal.run, what: "a backup record")
+        }
+        let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, sealer: sealer)
+        try AtomicFile.replace(file, with: bytes)
+        let restored = try AtomicFile.readSecret(file)
+        guard Digest.sha256Hex(restored) == original else {
+            throw RestoreFailed(path: file, backup: backup, reason: "the restored bytes do not match the journaled sha256")
+        }
+        try append(appender, .rewritten, from: begin) { $0.sha256After = original; $0.detail = "restored from \(backup)" }
+        actions.append("restored the original bytes of \(file) from \(backup)")
+    }
+
+    /// Deletes the run's token: by id when the mint answer was journaled, else by its journaled
+    /// name. Refuses to delete a token that the consumer's file holds.
+    private func deleteRunToken(_ begin: JournalRecord, appender: Journal, actions: inout [String]) async throws {
+        guard !journal.tokenDeleted else { return }
+        let api: any GiteaAPI
+        let persona = begin.persona ?? ""
+        if let minted = journal.mintedToken {
+            api = try client(begin)
+            let credential = try credentialFor(begin)
+            let result = await Result.capturing { () async throws(GiteaError) in
+                try await api.deleteToken(persona: persona, id: minted.id, auth: credential)
+            }
+            if case .failure(let error) = result, error.status != 404 { throw error }
+            try append(appender, .deleted, from: begin) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
+            actions.append("deleted token \(minted.id) \(minted.name) (…\(minted.lastEight))")
+        } else if let name = journal.first(.minting)?.tokenName {
+            api = try client(begin)
+            let credential = try credentialFor(begin)
+            guard let found = try await api.findToken(persona: persona, named: name, auth: credential) else {
+                actions.append("no token named \(name) exists on the server")
+                return
+            }
+            let result = await Result.capturing { () async throws(GiteaError) in
+                try await api.deleteToken(persona: persona, id: found.id, auth: credential)
+            }
+            if case .failure(let error) = result, error.status != 404 { throw error }
+            try append(appender, .deleted, from: begin) { $0.tokenID = found.id; $0.tokenName = name; $0.lastEight = found.lastEight }
+            actions.append("deleted token \(found.id) \(name) (…\(found.lastEight)), found by name: its mint answer was never journaled")
+        }
+    }
+
+    // MARK: - Rollback
+
+    private func settleRollback(_ begin: JournalRecord, appender: Journal, actions: inout [String]) async throws -> String {
+        guard let file = begin.file, let restoredSHA = begin.sha256After, let rotatedSHA = begin.sha256 else {
+            throw MissingRecord(run: journal.run, what: "the rollback's file and hashes")
+        }
+        let current = try? AtomicFile.readSecret(file)
+        let currentSHA = current.map(Digest.sha256Hex)
+        if currentSHA == restoredSHA {
+            if begin.keepToken != true, !journal.tokenDeleted, let id = begin.tokenID {
+                let api = try client(begin)
+                let credential = try credentialFor(begin)
+                let persona = begin.persona ?? ""
+                let result = await Result.capturing { () async throws(GiteaError) in
+                    try await api.deleteToken(persona: persona, id: id, auth: credential)
+                }
+                if case .failure(let error) = result, error.status != 404 { throw error }
+                try append(appender, .deleted, from: begin) { $0.tokenID = id; $0.tokenName = begin.tokenName; $0.lastEight = begin.lastEight }
+                actions.append("deleted token \(id) \(begin.tokenName ?? "") (…\(begin.lastEight ?? ""))")
+            }
+            try append(appender, .done, from: begin) { $0.detail = "recovered: rollback finished" }
+            actions.append("\(file) holds the restored bytes: rollback of \(begin.rollbackOf ?? "?") finished")
+            return "\(file) holds the restored bytes of the backup"
+        }
+        if currentSHA == rotatedSHA {
+            try append(appender, .failed, from: begin) { $0.detail = "recovered: the rollback died before the file was restored; nothing changed" }
+            actions.append("the rollback died before \(file) was restored; nothing changed, run rekey rollback again if you still want it")
+            return "\(file) still holds what run \(begin.rollbackOf ?? "?") wrote"
+        }
+        try append(appender, .failed, from: begin) { $0.detail = "recovered: the file changed during the rollback; left as it is" }
+        actions.append("\(file) holds neither the rotated nor the restored bytes (edited by someone else?); left as it is")
+        return "\(file) left as it is"
+    }
+
+    // MARK: - Plumbing
+
+    private func client(_ begin: JournalRecord) throws -> any GiteaAPI {
+        guard let server = begin.server else { throw MissingRecord(run: journal.run, what: "the server address") }
+        return gitea(server)
+    }
+
+    private func credentialFor(_ begin: JournalRecord) throws -> BasicCredential {
+        guard let name = begin.vaultEntry else { throw MissingRecord(run: journal.run, what: "the vault entry") }
+        let entry = try Vault(state: state, sealer: sealer).load(name)
+        return BasicCredential(username: entry.username, password: entry.password, totpSeed: entry.totpSeed)
+    }
+
+    private func append(_ journal: Journal, _ kind: JournalRecord.Kind, from begin: JournalRecord? = nil,
+                        _ fill: (inout JournalRecord) -> Void) throws {
+        var record = JournalRecord(kind: kind, at: Int(Date().timeIntervalSince1970),
+                                   consumer: self.journal.consumer ?? "", run: self.journal.run)
+        record.file = begin?.file
+        fill(&record)
+        try journal.append(record)
+    }
+
+    static func document(_ contents: SecretBytes, file: String, holds token: SecretBytes, key: String) -> Bool {
+        guard let value = try? EnvDocument(contents: contents, path: file).value(of: key) else { return false }
+        return value.constantTimeEquals(token)
+    }
+}

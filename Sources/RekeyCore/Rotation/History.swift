@@ -1,0 +1,177 @@
+import Foundation
+
+/// One run as `rekey history` shows it, read from its sealed journal. Identifiers, hashes and
+/// last-eight tails only: the minted token's value, which the journal also holds, is never read
+/// into an entry.
+public struct HistoryEntry: Sendable, Codable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        case done
+        case rolledBack = "rolled-back"
+        case failed
+        /// The journal has no end record: the process died (see `rekey recover`) or is still running.
+        case unfinished
+        /// The journal could not be read at all (`problem` says why).
+        case unreadable
+    }
+
+    public struct Token: Sendable, Codable, Equatable {
+        public var id: Int?
+        public var name: String
+        /// nil when the mint's answer never arrived (the name was journaled before the request).
+        public var lastEight: String?
+        /// Deleted again later: by compensation, `rekey recover` or `rekey rollback`.
+        public var deleted: Bool
+    }
+
+    /// What `rekey rollback` of this run would put back: the backup this run took, which holds the
+    /// token the file held before (shown by its last eight).
+    public struct Restore: Sendable, Codable, Equatable {
+        public var backup: String
+        public var lastEight: String?
+    }
+
+    public var run: String
+    /// When the run started, `yyyy-MM-ddTHH:mm:ssZ`.
+    public var time: String
+    public var consumer: String?
+    /// `rotate` or `rollback`.
+    public var operation: String?
+    public var outcome: Outcome
+    public var exitCode: Int32?
+    public var file: String?
+    public var token: Token?
+    /// The last eight of the token the file held when the run began.
+    public var previousLastEight: String?
+    public var backup: String?
+    /// nil while the backup file is there and (per its public header) was taken by this run;
+    /// `missing` once retention (or a person) removed it; `replaced` when its path now holds
+    /// another run's backup. Either way `rollbackRestores` is then nil.
+    public var backupStatus: String?
+    public var rollbackRestores: Restore?
+    /// For a rollback run: the run it undid.
+    public var rollbackOf: String?
+    /// For a rotation undone later by `rekey rollback`: that rollback's run.
+    public var rolledBackBy: String?
+    /// A torn or unreadable journal, said plainly.
+    public var problem: String?
+}
+
+/// `rekey history`: every run's journal in `runs/`, newest first. Needs the master key (journals are
+/// sealed). A journal torn by a crash shows the records before the tear; one that cannot be read at
+/// all is listed as `unreadable` with the reason. Neither stops the listing.
+public enum History {
+    /// Entries newest first (run ids begin with their UTC start time), optionally only `consumer`'s.
+    /// Unreadable journals are always listed: their consumer cannot be known.
+    public static func entries(state: StateDirectory, sealer: Sealer, consumer: String? = nil) -> [HistoryEntry] {
+        var entries: [HistoryEntry] = []
+        for run in runIDs(state: state) {
+            let path = state.journalPath(run: run)
+            do {
+                let read = try Journal.read(path: path, run: run, sealer: sealer)
+                var entry = entry(run: run, records: read.records.map(\.0), tornTail: read.tornTail)
+                checkBackup(&entry)
+                // A journal with no whole record cannot say whose it is: it is always shown.
+                if let consumer, let owner = entry.consumer, owner != consumer { continue }
+                entries.append(entry)
+            } catch {
+                entries.append(HistoryEntry(run: run, time: time(ofRun: run), outcome: .unreadable,
+                                            problem: "journal \(path) cannot be read: \(Engine.describe(error))"))
+            }
+        }
+        linkRollbacks(&entries)
+        return entries
+    }
+
+    /// Run ids of every `runs/<run>.journal`, newest first: by the start second in the run id, then
+    /// (two runs started within one second, whose random suffixes say nothing) by the journal's
+    /// last write, then by id.
+    static func runIDs(state: StateDirectory) -> [String] {
+        let names = (try? Directories.entries(state.runsDirectory)) ?? []
+        let runs = names.compactMap { name -> (run: String, second: Substring, written: Int)? in
+            guard name.hasSuffix(".journal") else { return nil }
+            let run = String(name.dropLast(".journal".count))
+            guard RunID.isWellFormed(run) else { return nil }
+            var info = stat()
+            let written = lstat(state.journalPath(run: run), &info) == 0
+                ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0
+            return (run, run.prefix(16), written)
+        }
+        return runs.sorted { ($0.second, $0.written, $0.run) > ($1.second, $1.written, $1.run) }.map(\.run)
+    }
+
+    /// One run's entry from its records.
+    static func entry(run: String, records: [JournalRecord], tornTail: Bool) -> HistoryEntry {
+        let begin = records.first { $0.kind == .begin }
+        let end = records.last { [.done, .rolledBack, .failed].contains($0.kind) }
+        let outcome: HistoryEntry.Outcome = switch end?.kind {
+        case .done: .done
+        case .rolledBack: .rolledBack
+        case .failed: .failed
+        default: .unfinished
+        }
+        var entry = HistoryEntry(
+            run: run,
+            time: (begin ?? records.first).map { UTCFormat.iso(Date(timeIntervalSince1970: TimeInterval($0.at))) } ?? time(ofRun: run),
+            consumer: records.first?.consumer,
+            operation: begin?.operation ?? (begin == nil ? nil : "rotate"),
+            outcome: outcome,
+            exitCode: end?.exitCode,
+            file: records.first { $0.file != nil }?.file,
+            previousLastEight: begin?.lastEight,
+            backup: records.first { $0.kind == .backedUp }?.backup,
+            rollbackOf: begin?.rollbackOf
+        )
+        let minted = records.first { $0.kind == .minted }
+        let minting = records.first { $0.kind == .minting }
+        if let name = minted?.tokenName ?? minting?.tokenName {
+            let deleted = records.contains { record in
+                record.kind == .deleted || (record.kind == .compensated && record.step == MintStep.stepName)
+            }
+            entry.token = .init(id: minted?.tokenID, name: name, lastEight: minted?.lastEight, deleted: deleted)
+        }
+        if entry.operation == "rotate", outcome == .done, let backup = entry.backup {
+            entry.rollbackRestores = .init(backup: backup, lastEight: entry.previousLastEight)
+        }
+        if tornTail {
+            entry.problem = "the journal's last record is torn (the process died while writing it); the records before it are shown"
+        } else if records.isEmpty {
+            entry.problem = "the journal is empty (the process died before its first record)"
+        }
+        return entry
+    }
+
+    /// Checks that the run's backup is still on disk and, from its public header (no key needed),
+    /// still the one this run took: a later backup may reuse a pruned file's name.
+    static func checkBackup(_ entry: inout HistoryEntry) {
+        guard let backup = entry.backup else { return }
+        guard FileManager.default.fileExists(atPath: backup) else {
+            entry.backupStatus = "missing"
+            entry.rollbackRestores = nil
+            return
+        }
+        if let header = try? BlobHeader.read(path: backup), let taker = header.backup?.run, taker != entry.run {
+            entry.backupStatus = "replaced"
+            entry.rollbackRestores = nil
+        }
+    }
+
+    /// Marks each rotation undone by a finished rollback run.
+    private static func linkRollbacks(_ entries: inout [HistoryEntry]) {
+        for rollback in entries where rollback.operation == "rollback" && rollback.outcome == .done {
+            guard let target = rollback.rollbackOf, let index = entries.firstIndex(where: { $0.run == target }) else { continue }
+            // Entries are newest first: keep the newest rollback that undid it.
+            if entries[index].rolledBackBy == nil { entries[index].rolledBackBy = rollback.run }
+        }
+    }
+
+    /// The start time encoded in a run id (`20261129T083000Z-3f9a1c`), or the id itself when it has none.
+    static func time(ofRun run: String) -> String {
+        let stamp = run.prefix(16)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        guard let date = formatter.date(from: String(stamp)) else { return "unknown time" }
+        return UTCFormat.iso(date)
+    }
+}

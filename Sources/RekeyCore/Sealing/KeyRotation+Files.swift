@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// One file of sealed blobs under the state directory: a single blob, or a journal of frames.
+struct SealedFile: Sendable, Equatable {
+    let path: String
+    let kind: BlobKind
+}
+
+extension KeyRotation {
+    /// Every sealed file, in the order a rotation re-seals them: vault entries, backups (by consumer,
+    /// then name), journals, the inventory; names sorted, so crash point numbers are stable.
+    /// Dot files (temp files of interrupted writes) are not sealed files; anything that is not a
+    /// regular file where a sealed file belongs is refused rather than skipped.
+    func sealedFiles() throws -> [SealedFile] {
+        var files: [SealedFile] = []
+        for name in try Directories.entries(state.vaultDirectory).sorted() where name.hasSuffix(".sealed") && !name.hasPrefix(".") {
+            files.append(try regular(PathName.join(state.vaultDirectory, name), kind: .vaultEntry))
+        }
+        for consumer in try Directories.entries(state.backupsDirectory).sorted() where !consumer.hasPrefix(".") {
+            let directory = state.backupDirectory(consumer: consumer)
+            var info = stat()
+            guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            for name in try Directories.entries(directory).sorted() where BackupFile.parse(name: name) != nil && !name.hasPrefix(".") {
+                files.append(try regular(PathName.join(directory, name), kind: .backup))
+            }
+        }
+        for name in try Directories.entries(state.runsDirectory).sorted() where name.hasSuffix(".journal") && !name.hasPrefix(".") {
+            files.append(try regular(PathName.join(state.runsDirectory, name), kind: .journalRecord))
+        }
+        var info = stat()
+        if lstat(state.inventoryPath, &info) == 0 {
+            files.append(try regular(state.inventoryPath, kind: .inventory))
+        }
+        return files
+    }
+
+    private func regular(_ path: String, kind: BlobKind) throws -> SealedFile {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw FileError(path: path, operation: .stat, errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw KeyRotationError(path: state.root, reason: .notRegularFile(path)) }
+        return SealedFile(path: path, kind: kind)
+    }
+
+    /// Removes `.<name>.rekey-tmp.<12 hex>` files that interrupted atomic writes left in the folders
+    /// holding sealed files. Called under the exclusive lock, when no write can be in flight; such a
+    /// file may hold an old-key blob. Returns how many were removed.
+    func removeTempLeftovers() throws -> Int {
+        var directories = [state.root, state.vaultDirectory, state.runsDirectory]
+        for consumer in try Directories.entries(state.backupsDirectory).sorted() where !consumer.hasPrefix(".") {
+            directories.append(state.backupDirectory(consumer: consumer))
+        }
+        var removed = 0
+        for directory in directories {
+            for name in try Directories.entries(directory) where Self.isTempLeftover(name) {
+                let path = PathName.join(directory, name)
+                var info = stat()
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+                try AtomicFile.remove(path)
+                removed += 1
+            }
+        }
+        return removed
+    }
+
+    /// `.<name>.rekey-tmp.<12 lowercase hex>`, the temp name `AtomicFile` uses.
+    static func isTempLeftover(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let marker = name.range(of: ".rekey-tmp.", options: .backwards) else { return false }
+        let suffix = name[marker.upperBound...]
+        return suffix.count == 12 && suffix.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+    }
+}
+
+/// Re-seals blobs from the old key to the new one, keeping each blob's kind and context (read from
+/// its authenticated header) exactly.
+struct BlobResealer {
+    let old: Sealer
+    let new: Sealer
+
+    /// Re-seals one file; `rewritten` is false when it was already under the new key.
+    func reseal(_ file: SealedFile) throws -> (records: Int, rewritten: Bool) {
+        let bytes = try AtomicFile.readBytes(file.path)
+        guard file.kind == .journalRecord else {
+            guard let blob = try reseal(bytes, kind: file.kind, source: file.path) else { return (1, false) }
+            try AtomicFile.replace(file.path, with: blob)
+            return (1, true)
+        }
+        var output: [UInt8] = []
+        var changed = false
+        let frames = JournalFrames(bytes)
+        for (index, frame) in frames.blobs.enumerated() {
+            let resealed = try reseal(frame, kind: .journalRecord, source: "\(file.path) (record \(index + 1))")
+            output += JournalFrames.frame(resealed ?? frame)
+            changed = changed || resealed != nil
+        }
+        guard changed || frames.tornTail else { return (frames.blobs.count, false) }
+        try AtomicFile.replace(file.path, with: output)
+        return (frames.blobs.count, true)
+    }
+
+    /// Whether every blob of `file` names the new key (header only: `reseal` already opened them).
+    func isUnderNewKey(_ file: SealedFile) throws -> Bool {
+        let bytes = try AtomicFile.readBytes(file.path)
+        let blobs = file.kind == .journalRecord ? JournalFrames(bytes).blobs : [bytes]
+        return blobs.allSatisfy { Self.keyID(of: $0) == new.keyID }
+    }
+
+    /// The blob sealed again under the new key, or nil when it already is (after checking that it
+    /// opens). A blob under a third key, or a damaged one, throws and changes nothing.
+    private func reseal(_ blob: [UInt8], kind: BlobKind, source: String) throws -> [UInt8]? {
+        let context = BackupArchive.contextOf(blob) ?? ""
+        if Self.keyID(of: blob) == new.keyID {
+            _ = try new.open(blob, kind: kind, context: context, source: source)
+            return nil
+        }
+        let opened = Result { () throws(SealError) in try old.open(blob, kind: kind, context: context, source: source) }
+        switch opened {
+        case .success(let plaintext):
+            return new.seal(plaintext, kind: kind, context: context)
+        case .failure(let error):
+            if case .wrongKey(_, let found) = error.reason {
+                throw KeyRotationError(path: source, reason: .foreignKey(
+                    file: source, found: Digest.hex(found), current: Digest.hex(old.keyID), new: Digest.hex(new.keyID)))
+            }
+            throw error
+        }
+    }
+
+    static func keyID(of blob: [UInt8]) -> [UInt8]? {
+        blob.count >= BlobFormat.fixedHeaderCount ? Array(blob[5..<(5 + BlobFormat.keyIDCount)]) : nil
+    }
+}
+
+/// A journal file split into its frames (4-byte big-endian length, then one blob), as `Journal`
+/// writes them. A last frame cut short by a crash is reported as `tornTail`.
+struct JournalFrames {
+    var blobs: [[UInt8]] = []
+    var tornTail = false
+
+    init(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            guard offset + 4 <= bytes.count else { tornTail = true; return }
+            let length = bytes[offset..<(offset + 4)].reduce(0) { ($0 << 8) | Int($1) }
+            guard offset + 4 + length <= bytes.count else { tornTail = true; return }
+            blobs.append(Array(bytes[(offset + 4)..<(offset + 4 + length)]))
+            offset += 4 + length
+        }
+    }
+
+    static func frame(_ blob: [UInt8]) -> [UInt8] {
+        let count = blob.count
+        return [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
+                UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)] + blob
+    }
+}

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The state-wide lock between `rekey key rotate` and every other command that uses the master key:
+/// `flock` on the sidecar file `locks/.key-rotate.lock` (never a data file; see `ConsumerLock`).
+///
+/// - Every command that loads the key calls `enterKeyUse` first: it takes the lock *shared*, keeps
+///   it until the process exits (the kernel drops it then, also after a crash), and refuses while a
+///   rotation runs (the lock is held exclusively) or is unfinished (`<key>.next` exists).
+/// - `rekey key rotate` takes it *exclusively* and without waiting, so it never re-seals a vault
+///   entry, backup or journal that a running command is about to write with the old key.
+///
+/// Both sides fail at once instead of waiting (exit 75): a rotation is short, and a cron job that
+/// meets one is better off saying so than hanging.
+public enum KeyRotationLock {
+    public static let fileName = ".key-rotate.lock"
+
+    public static func path(state: StateDirectory) -> String { PathName.join(state.locksDirectory, fileName) }
+
+    /// Called before a command other than `key rotate` loads the master key. `keyPath` is the key
+    /// file it will load (nil for a key from `$CREDENTIALS_DIRECTORY`, which has no `.next`).
+    ///
+    /// A state directory without a `locks` folder (not initialised yet) has nothing to protect, and
+    /// a lock file this user cannot create (a read-only look at someone else's state) is skipped:
+    /// such a process cannot write blobs either.
+    public static func enterKeyUse(state: StateDirectory, keyPath: String?) throws {
+        let path = path(state: state)
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd < 0 && (errno == EACCES || errno == EROFS) { fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        if fd >= 0 {
+            while flock(fd, LOCK_SH | LOCK_NB) != 0 {
+                let code = errno
+                if code == EINTR { continue }
+                close(fd)
+                if code == EWOULDBLOCK { throw KeyRotationError(path: state.root, reason: .rotationRunning) }
+                throw FileError(path: path, operation: .lock, errno: code)
+            }
+        } else if ![ENOENT, EACCES, EROFS].contains(errno) {
+            throw FileError(path: path, operation: .lock, errno: errno)
+        }
+        // Checked under the lock: a rotation creates `<key>.next` only while holding it exclusively.
+        if let keyPath {
+            let next = KeyRotation.nextKeyPath(for: keyPath)
+            var info = stat()
+            if lstat(next, &info) == 0 {
+                if fd >= 0 { close(fd) }
+                throw KeyRotationError(path: keyPath, reason: .unfinished(nextKeyPath: next))
+            }
+        }
+        if fd >= 0 { held.keep(fd, for: state.root) }
+    }
+
+    /// Drops the shared locks `enterKeyUse` took on `state` (for tests; a process just exits).
+    static func leaveKeyUse(state: StateDirectory) {
+        for fd in held.take(for: state.root) { close(fd) }
+    }
+
+    /// Takes the lock exclusively for a rotation, or fails with `stateBusy` (exit 75).
+    static func acquireExclusive(state: StateDirectory) throws -> Int32 {
+        try Directories.make(state.locksDirectory, mode: 0o700)
+        let path = path(state: state)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw FileError(path: path, operation: .create, errno: errno) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(fd)
+            if code == EWOULDBLOCK { throw KeyRotationError(path: state.root, reason: .stateBusy) }
+            throw FileError(path: path, operation: .lock, errno: code)
+        }
+        return fd
+    }
+
+    static func release(_ fd: Int32) {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+
+    private static let held = HeldDescriptors()
+}
+
+/// Lock descriptors kept open for the life of the process, by state directory.
+private final class HeldDescriptors: @unchecked Sendable {
+    private let mutex = NSLock()
+    private var descriptors: [String: [Int32]] = [:]
+
+    func keep(_ fd: Int32, for root: String) {
+        mutex.lock()
+        defer { mutex.unlock() }
+        descriptors[root, default: []].append(fd)
+    }
+
+    func take(for root: String) -> [Int32] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return descriptors.removeValue(forKey: root) ?? []
+    }
+}

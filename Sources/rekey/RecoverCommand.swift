@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import RekeyCore
+
+extension Rekey {
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Finish or undo every run that died (or ended needing attention).",
+            discussion: """
+            For each unfinished run: if the env file holds the run's new token and it probes fine, the run is \
+            finished; otherwise the original bytes are restored from the sealed backup and the run's token is \
+            deleted (found by name if its mint answer was lost). Safe to run any number of times; exit 0 when \
+            nothing is left unfinished, 69 when the server could not be asked (run it again later).
+            """
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this consumer.") var consumer: String?
+        @Flag(help: "Print one JSON array of outcomes.") var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let sealer = Sealer(key: try global.loadKey())
+                let transport = LiveHTTPTransport()
+                let recovery = Recovery(state: global.state, sealer: sealer, logger: global.logger()) { url in
+                    GiteaClient(baseURL: url, transport: transport)
+                }
+                let outcomes = await recovery.recoverAll(consumer: consumer)
+                await transport.shutdown()
+                if json {
+                    printJSON(outcomes)
+                } else if outcomes.isEmpty {
+                    say("nothing to recover\(consumer.map { " for \($0)" } ?? ""): no unfinished runs")
+                } else {
+                    for outcome in outcomes {
+                        say("\(outcome.settled ? "✓" : "✗") \(outcome.consumer) run \(outcome.run): \(outcome.state)")
+                        for action in outcome.actions { say("    \(action)") }
+                    }
+                }
+                if let worst = outcomes.map(\.exitCode).max(), worst != 0 { throw ExitCode(worst) }
+            }
+        }
+    }
+}
+
+/// One pretty, key-sorted JSON document on stdout.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { say(String(decoding: data, as: UTF8.self)) }
+}
