@@ -22,7 +22,7 @@ public final class EngineFixture: @unchecked Sendable {
 
     """
 
-    public init(steps: [StepKind] = Playbook.defaultSteps) throws {
+    public init(steps: [StepKind] = Playbook.defaultSteps, keepBackups: Int = Playbook.defaultKeepBackups) throws {
         state = StateDirectory(root: directory.file("state"))
         try state.prepare()
         sealer = Sealer(key: MasterKey.generate())
@@ -34,7 +34,7 @@ public final class EngineFixture: @unchecked Sendable {
             gitea: .init(url: "http://gitea.invalid", persona: "ops-automation"),
             token: .init(nameTemplate: "ops-automation-{run}", scopes: ["write:repository", "read:user"]),
             target: .init(file: envPath, key: "GITEA_TOKEN", commentTemplate: "# ops-automation PAT {token_name} (…{last8}) rotated {utc} by rekey run {run}"),
-            probe: .init(login: "ops-automation"), steps: steps)
+            probe: .init(login: "ops-automation"), steps: steps, keepBackups: keepBackups)
     }
 
     public var envBytes: [UInt8] { (try? directory.bytes("all-credentials.env")) ?? [] }

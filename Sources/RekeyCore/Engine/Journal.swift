@@ -48,10 +48,7 @@ public final class Journal {
             }
         }
         let blob = sealer.seal(plaintext, kind: .journalRecord, context: Self.context(run: run.value, sequence: sequence))
-        var frame = [UInt8](repeating: 0, count: 4)
-        frame.withUnsafeMutableBytes { Self.putLength(blob.count, into: $0, at: 0) }
-        frame += blob
-        try writeAll(frame)
+        try writeAll(JournalFrames.frame(blob))
         guard fsync(descriptor) == 0 else { throw JournalError(path: path, operation: "fsync", code: errno) }
         sequence += 1
     }
@@ -65,31 +62,23 @@ public final class Journal {
 
     /// `read`, plus the length of the whole frames (where a torn tail begins).
     public static func readWithLength(path: String, run: String, sealer: Sealer) throws -> (records: [(JournalRecord, SecretBytes)], tornTail: Bool, validLength: Int) {
-        let bytes = try AtomicFile.readSecret(path)
+        // Frames are ciphertext: reading them as plain bytes exposes nothing.
+        let frames = JournalFrames(try AtomicFile.readBytes(path))
         var records: [(JournalRecord, SecretBytes)] = []
-        var offset = 0
-        var torn = false
-        try bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                guard offset + 4 <= raw.count else { torn = true; break }
-                let length = readLength(raw, at: offset)
-                guard offset + 4 + length <= raw.count else { torn = true; break }
-                let blob = Array(raw[(offset + 4)..<(offset + 4 + length)])
-                let plain = try sealer.open(blob, kind: .journalRecord, context: context(run: run, sequence: records.count), source: path)
-                let parsed: (JournalRecord, SecretBytes) = try plain.withUnsafeBytes { p in
-                    guard p.count >= 4 else { throw JournalError(path: path, operation: "decode", code: 0) }
-                    let jsonCount = readLength(p, at: 0)
-                    guard 4 + jsonCount <= p.count,
-                          let record = try? JSONDecoder().decode(JournalRecord.self, from: Data(p[4..<(4 + jsonCount)])) else {
-                        throw JournalError(path: path, operation: "decode", code: 0)
-                    }
-                    return (record, SecretBytes(copying: UnsafeRawBufferPointer(rebasing: p[(4 + jsonCount)...])))
+        for blob in frames.blobs {
+            let plain = try sealer.open(blob, kind: .journalRecord, context: context(run: run, sequence: records.count), source: path)
+            let parsed: (JournalRecord, SecretBytes) = try plain.withUnsafeBytes { p in
+                guard p.count >= 4 else { throw JournalError(path: path, operation: "decode", code: 0) }
+                let jsonCount = readLength(p, at: 0)
+                guard 4 + jsonCount <= p.count,
+                      let record = try? JSONDecoder().decode(JournalRecord.self, from: Data(p[4..<(4 + jsonCount)])) else {
+                    throw JournalError(path: path, operation: "decode", code: 0)
                 }
-                records.append(parsed)
-                offset += 4 + length
+                return (record, SecretBytes(copying: UnsafeRawBufferPointer(rebasing: p[(4 + jsonCount)...])))
             }
+            records.append(parsed)
         }
-        return (records, torn, offset)
+        return (records, frames.tornTail, frames.validLength)
     }
 
     static func context(run: String, sequence: Int) -> String { "journal|\(run)|\(sequence)" }
@@ -147,5 +136,32 @@ extension JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+}
+
+/// A journal file split into its frames (4-byte big-endian length, then one blob), as `Journal`
+/// writes them. A last frame cut short by a crash is reported as `tornTail`.
+struct JournalFrames {
+    var blobs: [[UInt8]] = []
+    var tornTail = false
+    /// Bytes of whole frames; a torn tail starts here.
+    var validLength = 0
+
+    init(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            guard offset + 4 <= bytes.count else { tornTail = true; return }
+            let length = bytes[offset..<(offset + 4)].reduce(0) { ($0 << 8) | Int($1) }
+            guard offset + 4 + length <= bytes.count else { tornTail = true; return }
+            blobs.append(Array(bytes[(offset + 4)..<(offset + 4 + length)]))
+            offset += 4 + length
+            validLength = offset
+        }
+    }
+
+    static func frame(_ blob: [UInt8]) -> [UInt8] {
+        let count = blob.count
+        return [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
+                UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)] + blob
     }
 }

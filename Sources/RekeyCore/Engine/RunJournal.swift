@@ -20,21 +20,42 @@ public struct RunJournal: @unchecked Sendable {
                           tornTail: read.tornTail, validLength: read.validLength)
     }
 
-    /// Every journal in the state dir, newest first (run ids sort by their start time).
-    /// Journals that cannot be read are returned in `unreadable` with the reason, never dropped silently.
+    /// Every journal in the state dir, newest first (see `runIDs`). Journals that cannot be read are
+    /// returned in `unreadable` with the reason, never dropped silently.
     public static func all(state: StateDirectory, sealer: Sealer) -> (journals: [RunJournal], unreadable: [(run: String, reason: String)]) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: state.runsDirectory)) ?? []
         var journals: [RunJournal] = []
         var unreadable: [(String, String)] = []
-        for name in names where name.hasSuffix(".journal") {
-            let run = String(name.dropLast(".journal".count))
+        for run in runIDs(state: state) {
             do {
                 journals.append(try load(state: state, run: run, sealer: sealer))
             } catch {
                 unreadable.append((run, Engine.describe(error)))
             }
         }
-        return (journals.sorted { $0.run > $1.run }, unreadable.sorted { $0.0 > $1.0 })
+        return (journals, unreadable)
+    }
+
+    /// Run ids of every `runs/<run>.journal`, newest first: by the start second in the run id, then
+    /// (two runs started within one second, whose random suffixes say nothing) by the journal's
+    /// last write, then by id.
+    public static func runIDs(state: StateDirectory) -> [String] {
+        let names = (try? Directories.entries(state.runsDirectory)) ?? []
+        let runs = names.compactMap { name -> (run: String, second: Substring, written: Int)? in
+            guard name.hasSuffix(".journal") else { return nil }
+            let run = String(name.dropLast(".journal".count))
+            guard RunID.isWellFormed(run) else { return nil }
+            var info = stat()
+            let written = lstat(state.journalPath(run: run), &info) == 0
+                ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0
+            return (run, run.prefix(16), written)
+        }
+        return runs.sorted { ($0.second, $0.written, $0.run) > ($1.second, $1.written, $1.run) }.map(\.run)
+    }
+
+    /// A rotation that finished (`done`) after minting a token: what rollback undoes by default and
+    /// whose backup retention never prunes.
+    public var isSuccessfulRotation: Bool {
+        operation == "rotate" && end?.kind == .done && first(.minted) != nil
     }
 
     public func first(_ kind: JournalRecord.Kind) -> JournalRecord? { records.first { $0.kind == kind } }

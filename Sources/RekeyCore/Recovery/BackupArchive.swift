@@ -13,21 +13,17 @@ public enum BackupArchive {
         }
     }
 
-    public static func open(_ path: String, consumer: String, file: String, sealer: Sealer) throws -> SecretBytes {
+    /// Opens the backup at `path`, which must have been taken of `file` for `consumer` and, when
+    /// `run` is given, by that run (its public header says so; opening authenticates it).
+    public static func open(_ path: String, consumer: String, file: String, run: String? = nil, sealer: Sealer) throws -> SecretBytes {
         let blob = try AtomicFile.readBytes(path)
-        let prefix = "backup|\(consumer)|\(file)|"
-        guard let context = contextOf(blob), context.hasPrefix(prefix) else {
+        let header = try BlobHeader.parse(blob, source: path)
+        guard let parts = header.backup, parts.consumer == consumer, parts.file == file else {
             throw Mismatch(path: path, expected: "\(file) for consumer \(consumer)")
         }
-        return try sealer.open(blob, kind: .backup, context: context, source: path)
-    }
-
-    /// The context stored in a blob's header, without opening it; nil when the header is cut short.
-    static func contextOf(_ blob: [UInt8]) -> String? {
-        let fixed = BlobFormat.fixedHeaderCount
-        guard blob.count >= fixed else { return nil }
-        let count = Int(blob[fixed - 2]) << 8 | Int(blob[fixed - 1])
-        guard blob.count >= fixed + count else { return nil }
-        return String(decoding: blob[fixed..<(fixed + count)], as: UTF8.self)
+        if let run, let taker = parts.run, taker != run {
+            throw Mismatch(path: path, expected: "\(file) by run \(run) (run \(taker) took it)")
+        }
+        return try sealer.open(blob, kind: .backup, context: header.context, source: path)
     }
 }

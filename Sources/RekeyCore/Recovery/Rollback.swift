@@ -74,7 +74,8 @@ public struct Rollback {
             throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
         }
         let backup = try chooseBackup(request, target: target)
-        let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file, sealer: sealer)
+        let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file,
+                                              run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
         let restoredSHA = Digest.sha256Hex(restored)
         let current = try AtomicFile.readSecret(file)
         let currentSHA = Digest.sha256Hex(current)
@@ -172,7 +173,7 @@ public struct Rollback {
     }
 
     private func chooseRun(_ request: Request, journals: [RunJournal]) throws -> RunJournal {
-        let rotations = journals.filter { $0.operation == "rotate" && $0.end?.kind == .done }
+        let rotations = journals.filter(\.isSuccessfulRotation)
         if let run = request.run {
             guard let found = rotations.first(where: { $0.run == run }) else {
                 throw Refused(reason: "no successful rotation \(run) of \(request.consumer); see rekey history \(request.consumer)", status: .usage)

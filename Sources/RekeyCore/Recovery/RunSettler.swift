@@ -70,7 +70,7 @@ struct RunSettler {
         guard let backup = journal.first(.backedUp)?.backup, let consumer = journal.consumer, let original = begin.sha256 else {
             throw MissingRecord(run: journal.run, what: "a backup record")
         }
-        let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, sealer: sealer)
+        let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: journal.run, sealer: sealer)
         try AtomicFile.replace(file, with: bytes)
         let restored = try AtomicFile.readSecret(file)
         guard Digest.sha256Hex(restored) == original else {

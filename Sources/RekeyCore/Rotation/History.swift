@@ -64,7 +64,7 @@ public enum History {
     /// Unreadable journals are always listed: their consumer cannot be known.
     public static func entries(state: StateDirectory, sealer: Sealer, consumer: String? = nil) -> [HistoryEntry] {
         var entries: [HistoryEntry] = []
-        for run in runIDs(state: state) {
+        for run in RunJournal.runIDs(state: state) {
             let path = state.journalPath(run: run)
             do {
                 let read = try Journal.read(path: path, run: run, sealer: sealer)
@@ -80,23 +80,6 @@ public enum History {
         }
         linkRollbacks(&entries)
         return entries
-    }
-
-    /// Run ids of every `runs/<run>.journal`, newest first: by the start second in the run id, then
-    /// (two runs started within one second, whose random suffixes say nothing) by the journal's
-    /// last write, then by id.
-    static func runIDs(state: StateDirectory) -> [String] {
-        let names = (try? Directories.entries(state.runsDirectory)) ?? []
-        let runs = names.compactMap { name -> (run: String, second: Substring, written: Int)? in
-            guard name.hasSuffix(".journal") else { return nil }
-            let run = String(name.dropLast(".journal".count))
-            guard RunID.isWellFormed(run) else { return nil }
-            var info = stat()
-            let written = lstat(state.journalPath(run: run), &info) == 0
-                ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0
-            return (run, run.prefix(16), written)
-        }
-        return runs.sorted { ($0.second, $0.written, $0.run) > ($1.second, $1.written, $1.run) }.map(\.run)
     }
 
     /// One run's entry from its records.

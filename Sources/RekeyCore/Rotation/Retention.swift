@@ -128,15 +128,10 @@ public enum Retention {
     /// The backup taken by the newest `done` rotation of `consumer` that minted a token, read from
     /// the journals (newest first, stopping at the first match). Unreadable journals are skipped.
     static func newestSuccessfulRotationBackup(state: StateDirectory, sealer: Sealer, consumer: String) -> String? {
-        let runs = History.runIDs(state: state)
-        for run in runs {
-            guard let read = try? Journal.read(path: state.journalPath(run: run), run: run, sealer: sealer) else { continue }
-            let records = read.records.map(\.0)
-            guard records.first?.consumer == consumer,
-                  (records.first { $0.kind == .begin }?.operation ?? "rotate") == "rotate",
-                  records.contains(where: { $0.kind == .done }),
-                  records.contains(where: { $0.kind == .minted }),
-                  let backup = records.first(where: { $0.kind == .backedUp })?.backup else { continue }
+        for run in RunJournal.runIDs(state: state) {
+            guard let journal = try? RunJournal.load(state: state, run: run, sealer: sealer),
+                  journal.consumer == consumer, journal.isSuccessfulRotation,
+                  let backup = journal.first(.backedUp)?.backup else { continue }
             return backup
         }
         return nil

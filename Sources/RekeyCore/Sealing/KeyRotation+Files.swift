@@ -112,7 +112,7 @@ struct BlobResealer {
     /// The blob sealed again under the new key, or nil when it already is (after checking that it
     /// opens). A blob under a third key, or a damaged one, throws and changes nothing.
     private func reseal(_ blob: [UInt8], kind: BlobKind, source: String) throws -> [UInt8]? {
-        let context = BackupArchive.contextOf(blob) ?? ""
+        let context = (try? BlobHeader.parse(blob, source: source))?.context ?? ""
         if Self.keyID(of: blob) == new.keyID {
             _ = try new.open(blob, kind: kind, context: context, source: source)
             return nil
@@ -132,29 +132,5 @@ struct BlobResealer {
 
     static func keyID(of blob: [UInt8]) -> [UInt8]? {
         blob.count >= BlobFormat.fixedHeaderCount ? Array(blob[5..<(5 + BlobFormat.keyIDCount)]) : nil
-    }
-}
-
-/// A journal file split into its frames (4-byte big-endian length, then one blob), as `Journal`
-/// writes them. A last frame cut short by a crash is reported as `tornTail`.
-struct JournalFrames {
-    var blobs: [[UInt8]] = []
-    var tornTail = false
-
-    init(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            guard offset + 4 <= bytes.count else { tornTail = true; return }
-            let length = bytes[offset..<(offset + 4)].reduce(0) { ($0 << 8) | Int($1) }
-            guard offset + 4 + length <= bytes.count else { tornTail = true; return }
-            blobs.append(Array(bytes[(offset + 4)..<(offset + 4 + length)]))
-            offset += 4 + length
-        }
-    }
-
-    static func frame(_ blob: [UInt8]) -> [UInt8] {
-        let count = blob.count
-        return [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
-                UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)] + blob
     }
 }

@@ -18,11 +18,11 @@ public struct BackupStep: Step {
         let consumer = run.playbook.consumer
         let file = run.playbook.target.file
         let basename = (file as NSString).lastPathComponent
-        var epoch = Int(run.now().timeIntervalSince1970)
-        // Two runs within one second: take the next free second rather than overwrite a backup.
-        while FileManager.default.fileExists(atPath: run.state.backupPath(consumer: consumer, basename: basename, epoch: epoch)) {
-            epoch += 1
-        }
+        // Epochs only grow: a run in the same second as an earlier backup takes the next second
+        // after the newest one, so a name freed by retention is never reused for another run's
+        // backup (journals and history point at backups by name).
+        let newest = (try? run.state.listBackups(consumer: consumer, basename: basename).first?.epoch) ?? nil
+        let epoch = max(Int(run.now().timeIntervalSince1970), (newest ?? Int.min) + 1)
         let path = run.state.backupPath(consumer: consumer, basename: basename, epoch: epoch)
         let recovery = try run.state.recoveryKey()
         let blob = run.sealer.seal(bytes, kind: .backup, context: BackupContext.make(consumer: consumer, file: file, epoch: epoch, run: run.run.value))

@@ -104,4 +104,24 @@ struct RotationTests {
         #expect(fixture.envBytes == before)
         #expect(!gitea.calls.contains { $0.hasPrefix("delete") })
     }
+
+    @Test("runs within one second never reuse a backup name, even after retention freed one")
+    func backupNamesNeverReused() async throws {
+        let fixture = try EngineFixture(keepBackups: 1)
+        let gitea = FakeGitea(login: "ops-automation")
+        let second = Date(timeIntervalSince1970: 1_800_000_000)
+        var rotation = fixture.rotation(gitea: gitea)
+        rotation.now = { second }
+        var backups: [String] = []
+        for _ in 0..<3 {
+            let report = try await rotation.run()
+            #expect(report.exitCode == 0)
+            backups.append(try #require(report.backup))
+        }
+        #expect(Set(backups).count == 3, "a backup name was reused: \(backups)")
+        #expect(backups.last?.hasSuffix(".bak.1800000002.sealed") == true)
+        // Retention kept only the newest, and it is the last run's.
+        let left = try fixture.state.listBackups(consumer: "fixture-host").map(\.path)
+        #expect(left == [backups[2]])
+    }
 }

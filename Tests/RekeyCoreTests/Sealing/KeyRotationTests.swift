@@ -77,7 +77,7 @@ struct KeyRotationTests {
         for path in [state.vaultPath(name: "ci-bot"), backupPath, state.inventoryPath] {
             let blob = try AtomicFile.readBytes(path)
             let error = #expect(throws: SealError.self) {
-                try Sealer(key: old).open(blob, kind: BlobKind(rawValue: blob[4])!, context: BackupArchive.contextOf(blob)!, source: path)
+                try Sealer(key: old).open(blob, kind: BlobKind(rawValue: blob[4])!, context: try BlobHeader.parse(blob, source: path).context, source: path)
             }
             #expect(error?.exitStatus == .noPermission)
         }
