@@ -3,8 +3,8 @@ import Foundation
 /// The live Gitea client over `HTTPTransport`, implementing the calls of ../shared/gitea-api.md.
 ///
 /// - Every call has a timeout (`requestTimeout`).
-/// - Idempotent calls (version, list, user, delete) are retried on transient failures with the
-///   `retry` policy; a mint is retried only when the connection was never made, because a mint
+/// - Idempotent calls (version, list, user, delete) are retried on transient failures (a lost
+///   answer, a timeout, 5xx, 429) with the `retry` policy; a mint is never retried, because a mint
 ///   that may have reached the server must be looked up by name, never repeated blindly.
 /// - Basic auth is built from the vault credential for each call; the header string is the only
 ///   place the password exists outside `SecretBytes`, for the duration of the call.
@@ -39,12 +39,9 @@ public struct GiteaClient: GiteaAPI {
         let body = (try? JSONEncoder().encode(Body(name: name, scopes: scopes))).map { Array($0) } ?? []
         let exchange = HTTPExchange(method: "POST", url: url("/users/\(escape(persona))/tokens"),
                                     headers: basicHeaders(auth) + [("Content-Type", "application/json")], body: body)
-        let answer = try await retry.run(shouldRetry: { error in
-            if case .transport(_, let reached) = error.failure { return !reached }
-            return false
-        }) { () async throws(GiteaError) in
-            try await send(call, exchange, expect: 201)
-        }
+        // Never retried: a mint that may have reached the server is looked up by name instead, and
+        // one that never connected was already retried by async-http-client until its connect timeout.
+        let answer = try await send(call, exchange, expect: 201)
         struct Created: Decodable {
             var id: Int; var name: String; var sha1: String; var token_last_eight: String; var scopes: [String]?
         }

@@ -26,10 +26,12 @@ public struct GiteaError: RekeyError {
         return nil
     }
 
-    /// True when nothing came back at all or the server failed (5xx): worth retrying for idempotent calls.
+    /// True when an answer was lost or the server failed (5xx): worth retrying for idempotent calls.
+    /// A connection that could not be made is not retried here: async-http-client already keeps
+    /// trying to connect until its connect timeout, so another round would only triple the wait.
     public var isTransient: Bool {
         switch failure {
-        case .transport: true
+        case .transport(_, let reached): reached
         case .status(let code, _): code >= 500 || code == 429
         case .malformed: false
         }

@@ -1,17 +1,17 @@
 /// Capped, jittered exponential backoff for transient failures of idempotent calls.
-/// The clock is injected so tests observe the delays without sleeping.
+/// The sleep is injected so tests observe the delays without sleeping.
 public struct RetryPolicy: Sendable {
     public var attempts: Int
     public var baseDelay: Duration
     public var maxDelay: Duration
-    public var clock: any Clock<Duration>
+    public var sleep: @Sendable (Duration) async -> Void
 
     public init(attempts: Int = 3, baseDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(2),
-                clock: any Clock<Duration> = ContinuousClock()) {
+                sleep: @escaping @Sendable (Duration) async -> Void = { try? await ContinuousClock().sleep(for: $0) }) {
         self.attempts = max(1, attempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
-        self.clock = clock
+        self.sleep = sleep
     }
 
     /// No retries at all: for calls that must not be repeated blindly.
@@ -36,7 +36,7 @@ public struct RetryPolicy: Sendable {
                 return try await body()
             } catch {
                 guard attempt < attempts, shouldRetry(error) else { throw error }
-                try? await clock.sleep(for: delay(afterAttempt: attempt), tolerance: nil)
+                await sleep(delay(afterAttempt: attempt))
                 attempt += 1
             }
         }
