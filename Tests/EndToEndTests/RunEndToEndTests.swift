@@ -169,4 +169,24 @@ struct RunEndToEndTests {
             #expect(host.envBytes == before)
         }
     }
+
+    @Test("an env file reached through a symlink: the target is rewritten, the link stays a link")
+    func throughSymlink() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            // Move the real file elsewhere and leave a symlink where the playbook points.
+            let real = host.directory.file("real-credentials.env")
+            try FileManager.default.moveItem(atPath: host.envPath, toPath: real)
+            try FileManager.default.createSymbolicLink(atPath: host.envPath, withDestinationPath: real)
+
+            let result = try await host.rekey(["run", host.playbookPath])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: host.envPath)
+            #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink)
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host.envPath) == real)
+            let text = try String(contentsOfFile: real, encoding: .utf8)
+            #expect(!text.contains(host.oldToken))
+            #expect(try await host.client.login(of: SecretBytes(utf8: host.currentToken)) == host.persona)
+        }
+    }
 }
