@@ -84,4 +84,27 @@ struct SetupEndToEndTests {
             #expect(await host.serverTokens().count == 1)
         }
     }
+
+    @Test("under systemd the master key comes from $CREDENTIALS_DIRECTORY/rekey-master-key")
+    func keyFromCredentialsDirectory() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let credentials = host.directory.file("credentials")
+            try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+            try FileManager.default.moveItem(atPath: host.keyPath, toPath: credentials + "/rekey-master-key")
+            chmod(credentials + "/rekey-master-key", 0o400)
+            var environment = host.environment
+            environment["REKEY_KEY_FILE"] = nil
+            environment["CREDENTIALS_DIRECTORY"] = credentials
+            let result = try await ProcessRunner.run(ProcessRunner.rekey, ["run", host.playbookPath], environment: environment)
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            #expect(host.currentToken != host.oldToken)
+            // Without it (and without the key file) the message says where the key was looked for.
+            environment["CREDENTIALS_DIRECTORY"] = nil
+            environment["REKEY_KEY_FILE"] = host.keyPath
+            let missing = try await ProcessRunner.run(ProcessRunner.rekey, ["run", host.playbookPath], environment: environment)
+            #expect(missing.status == 77)
+            #expect(missing.stderr.contains(host.keyPath) && missing.stderr.contains("rekey init"))
+        }
+    }
 }
