@@ -12,6 +12,12 @@ enum SecretInput {
         var description: String { "empty \(what) on standard input; nothing was stored. pipe or type the \(what) followed by a newline" }
     }
 
+    struct TooLong: RekeyError {
+        var what: String
+        var exitStatus: ExitStatus { .config }
+        var description: String { "the \(what) on standard input is longer than \(SecretInput.maxLength) bytes; nothing was stored" }
+    }
+
     static let maxLength = 4096
 
     static func readLine(prompt: String, what: String) throws -> SecretBytes {
@@ -32,18 +38,23 @@ enum SecretInput {
         }
         let buffer = SecretBytes(count: maxLength)
         var length = 0
+        var tooLong = false
         buffer.withUnsafeMutableBytes { out in
             var byte: UInt8 = 0
-            while length < maxLength {
+            while true {
                 let n = read(STDIN_FILENO, &byte, 1)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 || byte == UInt8(ascii: "\n") { break }
+                // Past the limit, keep reading to the end of the line (so that it is not taken for
+                // the next answer) but store nothing more.
+                if length == maxLength { tooLong = true; continue }
                 out[length] = byte
                 length += 1
             }
             byte = 0
             if length > 0 && out[length - 1] == UInt8(ascii: "\r") { length -= 1 }
         }
+        guard !tooLong else { throw TooLong(what: what) }
         guard length > 0 else { throw Empty(what: what) }
         return buffer.slice(0..<length)
     }

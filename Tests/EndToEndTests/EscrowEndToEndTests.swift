@@ -167,7 +167,7 @@ struct EscrowEndToEndTests {
             #expect(try await host.rekey(["run", host.playbookPath]).status == 0)
             let escrow = try #require(try Self.escrowFiles(host).first)
 
-            let result = try TerminalRunner.run(ProcessRunner.rekey, ["backup", "open", escrow, "--recovery-private-key", pair.privatePath],
+            let result = try await TerminalRunner.run(ProcessRunner.rekey, ["backup", "open", escrow, "--recovery-private-key", pair.privatePath],
                                                 environment: host.environment)
             #expect(result.status == 64)
             #expect(result.stderr.contains("terminal") && result.stderr.contains("--restore-to"))
@@ -185,7 +185,18 @@ enum TerminalRunner {
         var terminal: String
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Result {
+    /// Waits on a thread of its own: a child's pipe can stay open while other tests' children
+    /// inherit it, and blocking the Swift concurrency pool meanwhile would stall the in-process
+    /// stand-in server of every other test.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, environment: environment) })
+            }.start()
+        }
+    }
+
+    static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Result {
         // posix_openpt/unlockpt/ptsname do not import into Swift on Linux; these are the ioctls
         // behind them (TIOCSPTLCK, TIOCGPTN).
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
@@ -202,13 +213,18 @@ enum TerminalRunner {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let errorPipe = Pipe()
+        // Standard error goes to a temp file, not a pipe (see ProcessRunner.runBlocking).
+        let scratch = TempDirectory("rekey-tty")
+        let errPath = scratch.file("stderr")
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer { try? errorFile.close() }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardError = errorPipe
+        process.standardError = errorFile
         try process.run()
-        let stderr = errorPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let stderr = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
         close(slave)
         // Drain whatever reached the terminal, without blocking.
         _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)

@@ -25,11 +25,11 @@ struct KeyRotateEndToEndTests {
     }
 
     /// A copy of the seeded state dir and key (modes kept), so each case starts from the same bytes.
-    static func copy(_ host: EndToEndHost, to name: String) throws -> (env: [String: String], state: String, key: String) {
+    static func copy(_ host: EndToEndHost, to name: String) async throws -> (env: [String: String], state: String, key: String) {
         let base = host.directory.file(name)
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: false)
         for source in [host.statePath, host.directory.file("etc")] {
-            let copied = try ProcessRunner.runBlocking("/bin/cp", ["-a", source, base + "/"], environment: [:])
+            let copied = try await ProcessRunner.run("/bin/cp", ["-a", source, base + "/"], environment: [:])
             try #require(copied.status == 0, "cp: \(copied.stderr)")
         }
         let state = base + "/state", key = base + "/etc/master.key"
@@ -55,7 +55,7 @@ struct KeyRotateEndToEndTests {
             ]
             var tokens = [host.oldToken]
             for (index, point) in points.enumerated() {
-                let copy = try Self.copy(host, to: "case-\(index)")
+                let copy = try await Self.copy(host, to: "case-\(index)")
                 let killed = try await host.rekey(["key", "rotate"], environment: copy.env.merging([CrashPoint.environmentVariable: point]) { $1 })
                 #expect(killed.signalled && killed.status == SIGKILL, "not killed at \(point): \(killed.status) \(killed.stderr)")
 

@@ -61,41 +61,37 @@ public enum ProcessRunner {
         return process
     }
 
+    /// Runs to completion. Standard input, output and error are temp files, not pipes: a pipe's
+    /// write end can be inherited by another test's child spawned at the same moment, and reading
+    /// such a pipe to its end would wait for that unrelated process too.
     public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") throws -> ProcessResult {
+        let scratch = TempDirectory("rekey-process")
+        let inPath = scratch.file("stdin"), outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
+        try Data(stdin.utf8).write(to: URL(fileURLWithPath: inPath))
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer { try? input.close(); try? output.close(); try? error.close() }
+
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = environment
         env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
         process.environment = env
-        let input = Pipe(), output = Pipe(), error = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try? input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let collected = CollectedOutput()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            collected.err = error.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
         return ProcessResult(
             status: process.terminationStatus,
-            stdout: String(decoding: out, as: UTF8.self),
-            stderr: String(decoding: collected.err, as: UTF8.self),
+            stdout: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self),
             arguments: arguments,
             signalled: process.terminationReason == .uncaughtSignal
         )
     }
-}
-
-private final class CollectedOutput: @unchecked Sendable {
-    var err = Data()
 }

@@ -20,7 +20,8 @@ sandbox_start() {
     sandbox=$(mktemp -d /tmp/rekey-sandbox.XXXXXX)
     standin_pid=""
     trap 'sandbox_stop' EXIT
-    # A throwaway password for the stand-in's user, fed to rekey on standard input only.
+    # A throwaway password for the stand-in's user. rekey reads it on standard input only; the
+    # stand-in (a test server, not part of rekey) takes its users on its command line.
     password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
     mkfifo "$sandbox/standin.out"
     "$bin/gitea-standin" --user "ops-automation:$password" --port 0 >"$sandbox/standin.out" 2>"$sandbox/standin.log" &

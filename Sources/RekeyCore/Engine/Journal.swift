@@ -121,7 +121,8 @@ public struct JournalError: RekeyError {
     public var operation: String
     public var code: Int32
 
-    public var exitStatus: ExitStatus { .cantCreate }
+    /// A record that opens but does not decode is a corrupt sealed file (78); the rest are writes (73).
+    public var exitStatus: ExitStatus { operation == "decode" ? .config : .cantCreate }
     public var description: String {
         if operation == "decode" {
             return "journal \(path) holds a record that does not decode; keep the file and report it"

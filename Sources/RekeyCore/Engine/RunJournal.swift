@@ -35,21 +35,16 @@ public struct RunJournal: @unchecked Sendable {
         return (journals, unreadable)
     }
 
-    /// Run ids of every `runs/<run>.journal`, newest first: by the start second in the run id, then
-    /// (two runs started within one second, whose random suffixes say nothing) by the journal's
-    /// last write, then by id.
+    /// Run ids of every `runs/<run>.journal`, newest first. Run ids begin with their start time to
+    /// the microsecond (`RunID`), so sorting them as text sorts runs by when they started.
     public static func runIDs(state: StateDirectory) -> [String] {
         let names = (try? Directories.entries(state.runsDirectory)) ?? []
-        let runs = names.compactMap { name -> (run: String, second: Substring, written: Int)? in
+        let runs = names.compactMap { name -> String? in
             guard name.hasSuffix(".journal") else { return nil }
             let run = String(name.dropLast(".journal".count))
-            guard RunID.isWellFormed(run) else { return nil }
-            var info = stat()
-            let written = lstat(state.journalPath(run: run), &info) == 0
-                ? Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) : 0
-            return (run, run.prefix(16), written)
+            return RunID.isWellFormed(run) ? run : nil
         }
-        return runs.sorted { ($0.second, $0.written, $0.run) > ($1.second, $1.written, $1.run) }.map(\.run)
+        return runs.sorted(by: >)
     }
 
     /// A rotation that finished (`done`) after minting a token: what rollback undoes by default and

@@ -7,6 +7,8 @@ enum RunStateSentence {
         let previous = context.previousLastEight.map { "…" + $0 } ?? "its previous value"
         let minted = context.minted.map { "token \($0.info.id) \($0.info.name) (…\($0.info.lastEight))" }
         switch outcome {
+        case .rotated where context.minted == nil:
+            return "\(file) is unchanged; its bytes are sealed in \(context.backupPath ?? "no backup")"
         case .rotated:
             return "\(file) holds the new \(key) \(minted ?? ""); the previous token \(previous) is still valid on the server"
         case .rolledBack:

@@ -43,7 +43,7 @@ public struct GiteaError: RekeyError {
         case .status(let code, _):
             switch code {
             case 401, 403: .noPermission
-            case 500...: .unavailable
+            case 429, 500...: .unavailable
             default: .config
             }
         }
@@ -66,6 +66,8 @@ public struct GiteaError: RekeyError {
         case 403: "the vault user must be the persona itself or a site admin"
         case 404: "check gitea.persona and gitea.url"
         case 400, 422: "check token.name and token.scopes in the playbook"
+        case 300...399: "gitea.url redirects; write the address it redirects to (often https://)"
+        case 429: "the server is rate limiting; try again later"
         case 500...: "the server failed; try again later"
         default: "see the server's logs"
         }

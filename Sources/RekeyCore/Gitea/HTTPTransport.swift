@@ -20,6 +20,16 @@ public struct HTTPExchange: Sendable {
     }
 }
 
+/// Printing an exchange shows the method, the url and header names only: the values of
+/// `Authorization` (a password or a token) must never reach a log or a debug print.
+extension HTTPExchange: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        "\(method) \(url) [headers: \(headers.map(\.0).joined(separator: ", "))] [body: \(body?.count ?? 0) bytes, not shown]"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["summary": description], displayStyle: .struct) }
+}
+
 public struct HTTPAnswer: Sendable {
     public var status: Int
     public var headers: [(String, String)]
@@ -34,6 +44,13 @@ public struct HTTPAnswer: Sendable {
     public func header(_ name: String) -> String? {
         headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
     }
+}
+
+/// An answer's body may be a minted token: printing shows the status and sizes only.
+extension HTTPAnswer: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "HTTP \(status) [body: \(body.count) bytes, not shown]" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["summary": description], displayStyle: .struct) }
 }
 
 /// Why a request got no HTTP answer. `mayHaveReachedServer` is false only when the connection was

@@ -106,7 +106,8 @@ struct PlaybookParser {
 
     private func serverURL(_ node: Node) throws(PlaybookError) -> String {
         let value = try reader.string(node, key: "gitea.url").value
-        let shown = PlaybookError.show(value)
+        // A url may carry a password (`https://user:pw@host`): messages show it without its userinfo.
+        let shown = PlaybookError.show(Self.withoutUserinfo(value))
         guard let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else {
             throw reader.error(at: node, "gitea.url \(shown) is not an http or https url with a host",
@@ -125,6 +126,21 @@ struct PlaybookParser {
             throw reader.error(at: node, "gitea.url \(shown) ends in /api/v1", "write the server root; rekey adds /api/v1 itself")
         }
         return trimmed
+    }
+
+    /// `value` with anything between `scheme://` and the last `@` before the path removed, so a
+    /// password written into a url never reaches an error message.
+    static func withoutUserinfo(_ value: String) -> String {
+        guard let schemeEnd = value.range(of: "://") else {
+            return value.contains("@") ? "<a url with '@' in it>" : value
+        }
+        let rest = value[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else {
+            // An '@' after the authority (or a '#' breaking parsing) may still hide credentials.
+            return rest.contains("@") ? String(value[..<schemeEnd.upperBound]) + "<redacted>" : value
+        }
+        return String(value[..<schemeEnd.upperBound]) + "…@" + rest[rest.index(after: at)...]
     }
 
     /// A template string: one line, only `allowed` placeholders, and for token.name, `{run}`.
@@ -213,11 +229,14 @@ struct PlaybookParser {
             }
             steps.append(step)
         }
-        let requirements: [(StepKind, [StepKind])] = [(.rewrite, [.backup, .mint]), (.probe, [.rewrite])]
+        // A token minted but never written anywhere would be orphaned, and a run that mints nothing
+        // rotates nothing: mint and rewrite go together, and rewrite needs its backup.
+        let requirements: [(StepKind, [StepKind])] = [(.rewrite, [.backup, .mint]), (.probe, [.rewrite]), (.mint, [.rewrite])]
         for (step, needed) in requirements where steps.contains(step) {
             if let missing = needed.first(where: { !steps.contains($0) }) {
                 let index = steps.firstIndex(of: step)!
-                throw reader.error(at: items[index].node, "step \(step.rawValue) needs \(missing.rawValue) before it",
+                let relation = Self.rank(of: missing) < Self.rank(of: step) ? "before" : "after"
+                throw reader.error(at: items[index].node, "step \(step.rawValue) needs \(missing.rawValue) \(relation) it",
                                    "add \(missing.rawValue) to steps")
             }
         }

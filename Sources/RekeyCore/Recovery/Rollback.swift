@@ -100,17 +100,17 @@ public struct Rollback {
         var lines: [String] = []
         switch probe {
         case .success(let login) where login == begin.login:
-            lines.append("✓ check     the backed-up token …\(oldToken.lastEight) still authenticates as \(login)")
+            lines.append("✓ check     the backed-up token \(oldToken.redactedTail) still authenticates as \(login)")
         case .success(let login):
             guard request.force else {
-                throw Refused(reason: "the token in \(backup) (…\(oldToken.lastEight)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
+                throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
             }
             lines.append("! check     the backed-up token authenticates as '\(login)'; restoring anyway (--force)")
         case .failure(let error) where error.status == 401:
             guard request.force else {
-                throw Refused(reason: "the token in \(backup) (…\(oldToken.lastEight)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
+                throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
             }
-            lines.append("! check     the backed-up token …\(oldToken.lastEight) was revoked; restoring anyway (--force)")
+            lines.append("! check     the backed-up token \(oldToken.redactedTail) was revoked; restoring anyway (--force)")
         case .failure(let error):
             throw error
         }
@@ -138,13 +138,13 @@ public struct Rollback {
             throw RestoreFailed(path: file, backup: backup, reason: "the restored bytes do not match the backup")
         }
         try record(.rewritten) { $0.sha256After = restoredSHA }
-        lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=…\(oldToken.lastEight))")
+        lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=\(oldToken.redactedTail))")
         CrashPoint.reach("rollback-after-restore")
 
         let after = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
         if case .success(let login) = after {
             try record(.probed) { $0.login = login }
-            lines.append("✓ probe     GET /api/v1/user with …\(oldToken.lastEight) → 200 login \(login)")
+            lines.append("✓ probe     GET /api/v1/user with \(oldToken.redactedTail) → 200 login \(login)")
         } else {
             lines.append("! probe     the restored token did not probe fine after restoring")
         }
@@ -169,7 +169,7 @@ public struct Rollback {
         try record(.done) { $0.detail = "rolled back run \(target.run)" }
         try? active.clear(consumer: request.consumer)
         return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
-                      restoredLastEight: oldToken.lastEight, deletedToken: deleted, lines: lines, alreadyDone: false)
+                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, lines: lines, alreadyDone: false)
     }
 
     private func chooseRun(_ request: Request, journals: [RunJournal]) throws -> RunJournal {

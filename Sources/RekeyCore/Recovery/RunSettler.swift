@@ -48,8 +48,8 @@ struct RunSettler {
             case .success(let login) where login == begin.login:
                 try append(appender, .probed, from: begin) { $0.login = login; $0.tokenID = journal.mintedToken?.id }
                 try append(appender, .done, from: begin) { $0.detail = "recovered: finished; the file holds the new token and it probes fine" }
-                actions.append("the file holds the new token …\(token.lastEight) and it authenticates as \(login): run finished")
-                return "\(file) holds the new \(key) …\(token.lastEight), verified"
+                actions.append("the file holds the new token \(token.redactedTail) and it authenticates as \(login): run finished")
+                return "\(file) holds the new \(key) \(token.redactedTail), verified"
             case .success(let other):
                 actions.append("the new token authenticates as '\(other)', expected '\(begin.login ?? "?")': rolling back")
             case .failure(let error) where error.status == 401 || error.status == 403:

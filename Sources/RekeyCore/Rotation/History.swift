@@ -147,7 +147,7 @@ public enum History {
         }
     }
 
-    /// The start time encoded in a run id (`20261129T083000Z-3f9a1c`), or the id itself when it has none.
+    /// The start time encoded in a run id (`20261129T083000Z-042137-3f9a`), or the id itself when it has none.
     static func time(ofRun run: String) -> String {
         let stamp = run.prefix(16)
         let formatter = DateFormatter()

@@ -74,7 +74,7 @@ extension BackupContext {
         let consumer = fields[1]
         fields.removeFirst(2)
         var run: String?
-        // A run id always holds letters (`20261129T083000Z-3f9a1c`), an epoch never does.
+        // A run id always holds letters (`20261129T083000Z-042137-3f9a`), an epoch never does.
         if fields.count >= 3, let last = fields.last, RunID.isWellFormed(last), !isDigits(last),
            isDigits(fields[fields.count - 2]) {
             run = fields.removeLast()

@@ -254,7 +254,11 @@ public struct RecoveryKeyError: RekeyError, Equatable {
     /// The whole file (at most 4 KiB) as a secret.
     static func reading(_ path: String) throws(RecoveryKeyError) -> SecretBytes {
         var info = stat()
-        if stat(path, &info) == 0, info.st_size > 4096 { throw RecoveryKeyError(path: path, reason: .malformed(expected: "key")) }
+        // Key files are regular files of a few dozen bytes; a device or pipe (/dev/zero) is refused
+        // before reading, since it could be read without end.
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG || info.st_size > 4096 {
+            throw RecoveryKeyError(path: path, reason: .malformed(expected: "key"))
+        }
         do throws(FileError) {
             return try AtomicFile.readSecret(path)
         } catch {

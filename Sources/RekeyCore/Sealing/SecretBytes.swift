@@ -98,17 +98,27 @@ public final class SecretBytes: @unchecked Sendable {
         return withUnsafeBytes { a in other.withUnsafeBytes { b in sodium_memcmp(a.baseAddress!, b.baseAddress!, count) == 0 } }
     }
 
-    /// What people may see of a token: `…` plus its last eight characters (ASCII tokens only).
+    /// Values shorter than this never show their tail: eight characters of a short value (a
+    /// password pasted where a token belongs) would be most or all of it.
+    public static let minimumLengthForTail = 24
+
+    /// What people may see of a token: `…` plus its last eight characters, or, for a value too short
+    /// to be a token, only its length.
     public var redactedTail: String {
-        "…" + lastEight
+        displayLastEight.map { "…" + $0 } ?? "(\(count) characters, not shown)"
     }
 
-    /// The last eight bytes as a string, as Gitea reports `token_last_eight`. Tokens are ASCII hex,
-    /// so this is exactly what the server shows and not a secret on its own.
-    public var lastEight: String {
+    /// The last eight characters when the value is long enough to show them (see
+    /// `minimumLengthForTail`), else nil. Gitea tokens (40 hex) always show theirs, as Gitea does.
+    public var displayLastEight: String? {
+        count >= Self.minimumLengthForTail ? lastEight : nil
+    }
+
+    /// The last eight bytes as a string, whatever the length: for comparing with Gitea's
+    /// `token_last_eight`, never for display.
+    var lastEight: String {
         withUnsafeBytes { raw in
-            let tail = raw.suffix(8)
-            return String(decoding: tail, as: UTF8.self)
+            String(decoding: raw.suffix(8), as: UTF8.self)
         }
     }
 }

@@ -99,7 +99,11 @@ public struct VaultError: RekeyError, Equatable {
     public let reason: Reason
 
     public var exitStatus: ExitStatus {
-        reason == .badUsername ? .usage : .noPermission
+        switch reason {
+        case .badUsername: .usage
+        case .malformed: .config  // a corrupt sealed file, as the README's table says
+        default: .noPermission
+        }
     }
 
     public var description: String {

@@ -36,7 +36,7 @@ public struct RewriteStep: Step {
         record.sha256After = updatedSHA
         try run.journal.append(record)
         _ = original
-        return "\(playbook.target.key)=…\(run.previousLastEight ?? "") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)"
+        return "\(playbook.target.key)=\(run.previousLastEight.map { "…" + $0 } ?? "(previous value)") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)"
     }
 
     public func compensate(_ run: RunContext) async throws -> String? {

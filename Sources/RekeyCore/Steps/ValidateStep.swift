@@ -37,10 +37,10 @@ public struct Preflight {
     public var document: EnvDocument
     public var keyLine: Int
     public var previousLastEight: String?
+    /// How the previous value is shown: `…` plus its last eight, `(empty)`, or only its length.
+    public var previousTail: String
     public var entry: VaultEntry
     public var summary: String
-
-    public var previousTail: String { previousLastEight.map { "…" + $0 } ?? "(empty)" }
 
     public static func inspect(_ playbook: Playbook, vault: Vault) throws -> Preflight {
         let target = playbook.target
@@ -54,9 +54,10 @@ public struct Preflight {
         let line = try document.keyLine(target.key)
         let previous = try document.value(of: target.key)
         let entry = try vault.load(playbook.gitea.auth)
-        let last8 = previous.isEmpty ? nil : previous.lastEight
-        let summary = "\(target.file): \(target.key) on line \(line) holds \(last8.map { "…" + $0 } ?? "(empty)"); vault entry \(playbook.gitea.auth) (user \(entry.username))"
-        return Preflight(contents: contents, document: document, keyLine: line, previousLastEight: last8, entry: entry, summary: summary)
+        let tail = previous.isEmpty ? "(empty)" : previous.redactedTail
+        let summary = "\(target.file): \(target.key) on line \(line) holds \(tail); vault entry \(playbook.gitea.auth) (user \(entry.username))"
+        return Preflight(contents: contents, document: document, keyLine: line, previousLastEight: previous.displayLastEight,
+                         previousTail: tail, entry: entry, summary: summary)
     }
 }
 

@@ -44,7 +44,7 @@ struct PlaybookParsingTests {
     }
 
     @Test("steps without probe need neither probe.login nor read:user",
-          arguments: ["[backup]", "[backup, mint]", "[mint]", "[backup, mint, rewrite]"])
+          arguments: ["[backup]", "[backup, mint, rewrite]"])
     func stepsWithoutProbe(steps: String) throws {
         let yaml = PlaybookFixture.replacing("  scopes: [read:repository, read:user]", with: "  scopes: [write:repository]")
             .replacingOccurrences(of: "probe:\n  login: deployer", with: "steps: \(steps)")
