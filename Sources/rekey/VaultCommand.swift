@@ -112,7 +112,7 @@ extension Rekey.VaultCommand {
         func run() async throws {
             try await reportingErrors {
                 let entry = try Vault(state: global.state, sealer: Sealer(key: try global.loadKey())).load(name)
-                let credential = BasicCredential(username: entry.username, password: entry.password, totpSeed: entry.totpSeed)
+                let credential = entry.credential
                 let transport = LiveHTTPTransport()
                 let client = GiteaClient(baseURL: url, transport: transport)
                 let outcome = await Result.capturing { () async throws(GiteaError) in

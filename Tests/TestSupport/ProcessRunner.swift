@@ -48,12 +48,7 @@ public enum ProcessRunner {
 
     /// Starts `executable` and returns at once, for tests that kill it from outside.
     public static func start(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = environment
-        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
-        process.environment = env
+        let process = configured(executable, arguments, environment: environment)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -75,12 +70,7 @@ public enum ProcessRunner {
         let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         defer { try? input.close(); try? output.close(); try? error.close() }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = environment
-        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
-        process.environment = env
+        let process = configured(executable, arguments, environment: environment)
         process.standardInput = input
         process.standardOutput = output
         process.standardError = error
@@ -93,5 +83,16 @@ public enum ProcessRunner {
             arguments: arguments,
             signalled: process.terminationReason == .uncaughtSignal
         )
+    }
+
+    /// A process for `executable` with exactly `environment` (plus a PATH when it has none).
+    private static func configured(_ executable: String, _ arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = environment
+        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+        process.environment = env
+        return process
     }
 }

@@ -37,6 +37,13 @@ public struct BasicCredential: Sendable {
     }
 }
 
+extension VaultEntry {
+    /// The entry as Basic-auth credentials for Gitea calls.
+    public var credential: BasicCredential {
+        BasicCredential(username: username, password: password, totpSeed: totpSeed)
+    }
+}
+
 /// What rekey needs from Gitea. `GiteaClient` is the live implementation; engine tests use fakes.
 public protocol GiteaAPI: Sendable {
     func version() async throws(GiteaError) -> String

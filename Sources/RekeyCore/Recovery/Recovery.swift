@@ -23,16 +23,11 @@ public struct Recovery {
         public var state: String
     }
 
-    public let state: StateDirectory
-    public let sealer: Sealer
-    public let gitea: @Sendable (String) -> any GiteaAPI
-    public let logger: Logger
+    public let services: RecoveryServices
+    var state: StateDirectory { services.state }
 
     public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
-        self.state = state
-        self.sealer = sealer
-        self.gitea = gitea
-        self.logger = logger
+        services = RecoveryServices(state: state, sealer: sealer, logger: logger, gitea: gitea)
     }
 
     /// Recovers every unfinished run, or only `consumer`'s.
@@ -58,8 +53,8 @@ public struct Recovery {
                 return Outcome(consumer: consumer, run: run, settled: true, exitCode: 0,
                                actions: ["the run died before its first journal record; nothing had changed"], state: "nothing had changed")
             }
-            let journal = try RunJournal.load(state: state, run: run, sealer: sealer)
-            let settler = RunSettler(journal: journal, state: state, sealer: sealer, gitea: gitea, logger: logger)
+            let journal = try RunJournal.load(state: state, run: run, sealer: services.sealer)
+            let settler = RunSettler(journal: journal, services: services)
             let result = try await settler.settle(actions: &actions)
             try ActiveRun(state: state).clear(consumer: consumer)
             return Outcome(consumer: consumer, run: run, settled: true, exitCode: 0, actions: actions, state: result)

@@ -48,16 +48,12 @@ public struct Rollback {
         public var description: String { reason }
     }
 
-    public let state: StateDirectory
-    public let sealer: Sealer
-    public let gitea: @Sendable (String) -> any GiteaAPI
-    public let logger: Logger
+    public let services: RecoveryServices
+    var state: StateDirectory { services.state }
+    var sealer: Sealer { services.sealer }
 
     public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
-        self.state = state
-        self.sealer = sealer
-        self.gitea = gitea
-        self.logger = logger
+        services = RecoveryServices(state: state, sealer: sealer, logger: logger, gitea: gitea)
     }
 
     public func run(_ request: Request) async throws -> Report {
@@ -80,7 +76,7 @@ public struct Rollback {
         let current = try AtomicFile.readSecret(file)
         let currentSHA = Digest.sha256Hex(current)
         let minted = target.mintedToken
-        let api = gitea(begin.server ?? "")
+        let api = try services.client(begin, run: target.run)
         let tokenLabel = minted.map { "token \($0.id) \($0.name) (…\($0.lastEight))" }
 
         // Idempotent: a finished rollback of this run with the file still restored.
@@ -95,7 +91,7 @@ public struct Rollback {
 
         let document = EnvDocument(contents: restored, path: backup)
         let oldToken = try document.value(of: key)
-        let credential = try credential(begin)
+        let credential = try services.credential(begin, run: target.run)
         let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
         var lines: [String] = []
         switch probe {
@@ -199,10 +195,5 @@ public struct Rollback {
             throw Refused(reason: "the backup taken by run \(target.run) is gone (pruned?); choose another with --to EPOCH (rekey backup list \(request.consumer))", status: .usage)
         }
         return backup
-    }
-
-    private func credential(_ begin: JournalRecord) throws -> BasicCredential {
-        let entry = try Vault(state: state, sealer: sealer).load(begin.vaultEntry ?? "")
-        return BasicCredential(username: entry.username, password: entry.password, totpSeed: entry.totpSeed)
     }
 }

@@ -5,17 +5,10 @@ import Logging
 /// a rollback. Every action is journaled in the run's own journal before `done`/`rolled-back`.
 struct RunSettler {
     let journal: RunJournal
-    let state: StateDirectory
-    let sealer: Sealer
-    let gitea: @Sendable (String) -> any GiteaAPI
-    let logger: Logger
-
-    struct MissingRecord: RekeyError {
-        var run: String
-        var what: String
-        var exitStatus: ExitStatus { .software }
-        var description: String { "journal of run \(run) lacks \(what); keep the journal and inspect the file by hand" }
-    }
+    let services: RecoveryServices
+    var state: StateDirectory { services.state }
+    var sealer: Sealer { services.sealer }
+    typealias MissingRecord = RecoveryServices.MissingRecord
 
     func settle(actions: inout [String]) async throws -> String {
         let appender = try Journal.continuing(journal, state: state, sealer: sealer)
@@ -147,16 +140,9 @@ struct RunSettler {
 
     // MARK: - Plumbing
 
-    private func client(_ begin: JournalRecord) throws -> any GiteaAPI {
-        guard let server = begin.server else { throw MissingRecord(run: journal.run, what: "the server address") }
-        return gitea(server)
-    }
+    private func client(_ begin: JournalRecord) throws -> any GiteaAPI { try services.client(begin, run: journal.run) }
 
-    private func credentialFor(_ begin: JournalRecord) throws -> BasicCredential {
-        guard let name = begin.vaultEntry else { throw MissingRecord(run: journal.run, what: "the vault entry") }
-        let entry = try Vault(state: state, sealer: sealer).load(name)
-        return BasicCredential(username: entry.username, password: entry.password, totpSeed: entry.totpSeed)
-    }
+    private func credentialFor(_ begin: JournalRecord) throws -> BasicCredential { try services.credential(begin, run: journal.run) }
 
     private func append(_ journal: Journal, _ kind: JournalRecord.Kind, from begin: JournalRecord? = nil,
                         _ fill: (inout JournalRecord) -> Void) throws {

@@ -11,7 +11,7 @@ public struct ValidateStep: Step {
 
     public func perform(_ run: RunContext) async throws -> String {
         let snapshot = try Preflight.inspect(run.playbook, vault: vault)
-        run.credential = BasicCredential(username: snapshot.entry.username, password: snapshot.entry.password, totpSeed: snapshot.entry.totpSeed)
+        run.credential = snapshot.entry.credential
         run.original = snapshot.contents
         run.originalSHA256 = Digest.sha256Hex(snapshot.contents)
         run.document = snapshot.document

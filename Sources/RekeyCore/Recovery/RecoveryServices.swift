@@ -1,0 +1,37 @@
+import Logging
+
+/// What `rekey recover` and `rekey rollback` need to act on a journaled run without its playbook:
+/// the state directory and key, a Gitea client for the server the run's `begin` record names, and
+/// the vault credential it names.
+public struct RecoveryServices: Sendable {
+    public let state: StateDirectory
+    public let sealer: Sealer
+    public let logger: Logger
+    public let gitea: @Sendable (String) -> any GiteaAPI
+
+    public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+        self.state = state
+        self.sealer = sealer
+        self.logger = logger
+        self.gitea = gitea
+    }
+
+    struct MissingRecord: RekeyError {
+        var run: String
+        var what: String
+        var exitStatus: ExitStatus { .software }
+        var description: String { "journal of run \(run) lacks \(what); keep the journal and inspect the file by hand" }
+    }
+
+    /// The client for the server a run's `begin` record names.
+    func client(_ begin: JournalRecord, run: String) throws -> any GiteaAPI {
+        guard let server = begin.server else { throw MissingRecord(run: run, what: "the server address") }
+        return gitea(server)
+    }
+
+    /// The vault credential a run's `begin` record names.
+    func credential(_ begin: JournalRecord, run: String) throws -> BasicCredential {
+        guard let name = begin.vaultEntry else { throw MissingRecord(run: run, what: "the vault entry") }
+        return try Vault(state: state, sealer: sealer).load(name).credential
+    }
+}
