@@ -167,74 +167,11 @@ struct EscrowEndToEndTests {
             #expect(try await host.rekey(["run", host.playbookPath]).status == 0)
             let escrow = try #require(try Self.escrowFiles(host).first)
 
-            let result = try await TerminalRunner.run(ProcessRunner.rekey, ["backup", "open", escrow, "--recovery-private-key", pair.privatePath],
-                                                environment: host.environment)
+            let result = try await Terminal.run(ProcessRunner.rekey, ["backup", "open", escrow, "--recovery-private-key", pair.privatePath],
+                                                environment: host.environment, stdout: .terminal)
             #expect(result.status == 64)
             #expect(result.stderr.contains("terminal") && result.stderr.contains("--restore-to"))
-            #expect(!result.terminal.contains(host.oldToken) && !result.terminal.contains("GITEA_TOKEN"))
+            #expect(!result.screen.contains(host.oldToken) && !result.screen.contains("GITEA_TOKEN"))
         }
-    }
-}
-
-/// Runs a program with its standard output on a pseudo-terminal, as a person at a shell would.
-enum TerminalRunner {
-    struct Result {
-        var status: Int32
-        var stderr: String
-        /// What reached the terminal.
-        var terminal: String
-    }
-
-    /// Waits on a thread of its own: a child's pipe can stay open while other tests' children
-    /// inherit it, and blocking the Swift concurrency pool meanwhile would stall the in-process
-    /// stand-in server of every other test.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, environment: environment) })
-            }.start()
-        }
-    }
-
-    static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Result {
-        // posix_openpt/unlockpt/ptsname do not import into Swift on Linux; these are the ioctls
-        // behind them (TIOCSPTLCK, TIOCGPTN).
-        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-        guard master >= 0 else { throw CocoaError(.fileReadUnknown) }
-        var unlock: CInt = 0, number: CInt = 0
-        guard ioctl(master, 0x4004_5431, &unlock) == 0, ioctl(master, 0x8004_5430, &number) == 0 else {
-            close(master)
-            throw CocoaError(.fileReadUnknown)
-        }
-        let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
-        guard slave >= 0 else { close(master); throw CocoaError(.fileReadUnknown) }
-        defer { close(master) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        // Standard error goes to a temp file, not a pipe (see ProcessRunner.runBlocking).
-        let scratch = TempDirectory("rekey-tty")
-        let errPath = scratch.file("stderr")
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? errorFile.close() }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardError = errorFile
-        try process.run()
-        process.waitUntilExit()
-        let stderr = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
-        close(slave)
-        // Drain whatever reached the terminal, without blocking.
-        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
-        var seen: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(master, &buffer, buffer.count)
-            if count <= 0 { break }
-            seen += buffer[0..<count]
-        }
-        return Result(status: process.terminationStatus, stderr: String(decoding: stderr, as: UTF8.self), terminal: String(decoding: seen, as: UTF8.self))
     }
 }

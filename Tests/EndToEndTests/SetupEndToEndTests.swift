@@ -107,4 +107,26 @@ struct SetupEndToEndTests {
             #expect(missing.stderr.contains(host.keyPath) && missing.stderr.contains("rekey init"))
         }
     }
+
+    @Test("on a terminal, vault set prompts for the password and the TOTP seed without echoing them")
+    func vaultSetOnTerminal() async throws {
+        let seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        try await EndToEndHost.with(personaTOTPSeed: seed) { host in
+            _ = try await host.rekey(["init"])
+            let result = try await Terminal.run(
+                ProcessRunner.rekey, ["vault", "set", host.persona, "--username", host.persona, "--totp"],
+                environment: host.environment, stdin: .terminal, stderr: .terminal,
+                script: [
+                    .init(waitFor: "password for \(host.persona): ", type: host.password + "\n"),
+                    .init(waitFor: "TOTP seed (base32) for \(host.persona): ", type: seed + "\n"),
+                ])
+            #expect(result.status == 0, "screen: \(result.screen) stdout: \(result.stdout)")
+            #expect(result.screen.contains("password for \(host.persona): "))
+            #expect(!result.screen.contains(host.password), "the password was echoed: \(result.screen)")
+            #expect(!result.screen.contains(seed), "the seed was echoed: \(result.screen)")
+            // What was typed is what was stored: the credential works, two-factor code included.
+            let test = try await host.rekey(["vault", "test", host.persona, "--url", host.baseURL])
+            #expect(test.status == 0, "stderr: \(test.stderr)")
+        }
+    }
 }
