@@ -61,6 +61,26 @@ struct CrashEndToEndTests {
         }
     }
 
+    @Test("recover while Gitea fails: the run stays unfinished (exit 69) and a later recover settles it")
+    func recoverWhileServerDown() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let original = host.envBytes
+            let killed = try await host.rekey(["run", host.playbookPath], environment: ["REKEY_TEST_CRASH_AT": "after-mint"])
+            #expect(killed.signalled)
+            await host.addFault(FaultRule(route: .any, times: 0, status: 503))
+            let failed = try await host.rekey(["recover"])
+            #expect(failed.status == 69, "stdout: \(failed.stdout) stderr: \(failed.stderr)")
+            #expect(failed.stdout.contains("left unfinished") && failed.stdout.contains("rekey recover again"))
+            // Still refused until settled; nothing was lost meanwhile.
+            #expect(try await host.rekey(["run", host.playbookPath]).status == 75)
+            #expect(host.envBytes == original)
+
+            await host.server.clearFaults()
+            try await recoverAndCheck(host, original: original)
+        }
+    }
+
     static let rollbackPoints = [
         "rollback-after-intent", "atomic-after-temp-write:all-credentials.env",
         "atomic-after-rename:all-credentials.env", "rollback-after-restore", "rollback-before-done",
