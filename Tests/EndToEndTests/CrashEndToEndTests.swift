@@ -81,6 +81,25 @@ struct CrashEndToEndTests {
         }
     }
 
+    @Test("a playbook without probe: a run killed after rewrite is finished by recover, and rollback works")
+    func withoutProbe() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let text = try String(contentsOfFile: host.playbookPath, encoding: .utf8)
+                .replacingOccurrences(of: "probe:\n  login: \(host.persona)\n", with: "steps: [backup, mint, rewrite]\n")
+            try host.directory.write("playbook.yml", text)
+            let original = host.envBytes
+            let killed = try await host.rekey(["run", host.playbookPath], environment: ["REKEY_TEST_CRASH_AT": "after-rewrite"])
+            #expect(killed.signalled, "stderr: \(killed.stderr)")
+            let outcome = try await recoverAndCheck(host, original: original)
+            #expect(host.envBytes != original, "recover undid a healthy rotation: \(outcome)")
+            #expect(outcome.contains("run finished"))
+            let rollback = try await host.rekey(["rollback", host.consumer])
+            #expect(rollback.status == 0, "stderr: \(rollback.stderr)")
+            #expect(host.envBytes == original)
+        }
+    }
+
     static let rollbackPoints = [
         "rollback-after-intent", "atomic-after-temp-write:all-credentials.env",
         "atomic-after-rename:all-credentials.env", "rollback-after-restore", "rollback-before-done",

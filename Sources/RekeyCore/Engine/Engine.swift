@@ -80,7 +80,7 @@ public struct Engine {
         case .rolledBack: .rolledBack
         case .failed, .needsAttention: .failed
         }
-        journal(context, kind) { $0.exitCode = exit.rawValue; $0.detail = state }
+        let recorded = journal(context, kind) { $0.exitCode = exit.rawValue; $0.detail = state }
         return RunReport(
             run: context.run.value,
             consumer: context.playbook.consumer,
@@ -93,17 +93,23 @@ public struct Engine {
             backup: context.backupPath,
             journal: context.journal.path,
             error: error,
-            state: state
+            state: state,
+            endRecorded: recorded
         )
     }
 
     /// Journals an end-of-run or compensation record. A journal that cannot be written at this point
     /// is logged, not fatal: the side effects are already done and the report states them.
-    private func journal(_ context: RunContext, _ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void) {
+    @discardableResult
+    private func journal(_ context: RunContext, _ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void) -> Bool {
         var record = context.newRecord(kind)
         fill(&record)
-        do { try context.journal.append(record) } catch {
+        do {
+            try context.journal.append(record)
+            return true
+        } catch {
             context.logger.error("journal append failed", metadata: ["kind": "\(kind.rawValue)"])
+            return false
         }
     }
 

@@ -89,9 +89,13 @@ public final class Journal {
         descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError(path: path, operation: "open", code: errno) }
         if created {
-            let directory = (path as NSString).deletingLastPathComponent
-            let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+            // The journal's existence must survive a power cut: recover reads a missing journal
+            // as "the run changed nothing".
+            do throws(FileError) {
+                try AtomicFile.syncDirectory(of: path)
+            } catch {
+                throw JournalError(path: path, operation: "fsync the directory of", code: error.errno)
+            }
         }
     }
 

@@ -26,4 +26,7 @@ public struct RunReport: Sendable, Codable {
     public var error: String?
     /// One sentence: what the env file holds now and which tokens exist, and what to run next if anything.
     public var state: String
+    /// Whether the run's end record reached the journal. When it did not, the run stays marked
+    /// unfinished so that `rekey recover` settles it from what the journal and the world say.
+    public var endRecorded: Bool
 }

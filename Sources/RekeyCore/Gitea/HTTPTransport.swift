@@ -111,7 +111,7 @@ public final class LiveHTTPTransport: HTTPTransport {
         } catch let error as HTTPClientError {
             throw Self.classify(error)
         } catch {
-            throw TransportFailure(kind: Self.isConnectError(error) ? .connect : .other, detail: Self.shortName(of: error))
+            throw Self.classify(other: error)
         }
     }
 
@@ -128,14 +128,18 @@ public final class LiveHTTPTransport: HTTPTransport {
         }
     }
 
-    private static func isConnectError(_ error: Error) -> Bool {
-        // NIO reports refused connections as NIOConnectionError / IOError from connect(2).
-        let name = String(reflecting: type(of: error))
-        return name.contains("NIOConnectionError") || name.contains("ConnectionError") || name.contains("IOError")
-    }
-
-    private static func shortName(of error: Error) -> String {
-        if Self.isConnectError(error) { return "connection refused or host unreachable" }
-        return String(describing: type(of: error))
+    /// Only a failure to connect is `.connect` (the request certainly never reached the server):
+    /// NIO's connection error, or an `IOError` from connect(2) itself. Any other I/O error (a reset
+    /// after the request was written, say) may have reached the server.
+    static func classify(other error: Error) -> TransportFailure {
+        if let io = error as? IOError {
+            let neverConnected = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(io.errnoCode)
+            return TransportFailure(kind: neverConnected ? .connect : .connectionLost,
+                                    detail: String(cString: strerror(io.errnoCode)).lowercased())
+        }
+        if String(reflecting: type(of: error)).hasSuffix("NIOConnectionError") {
+            return TransportFailure(kind: .connect, detail: "connection refused or host unreachable")
+        }
+        return TransportFailure(kind: .other, detail: String(describing: type(of: error)))
     }
 }

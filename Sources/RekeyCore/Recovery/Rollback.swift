@@ -69,6 +69,8 @@ public struct Rollback {
               let rewrittenSHA = target.last(.rewritten)?.sha256After else {
             throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
         }
+        let fileLock = try TargetLock.acquire(state, file: file)
+        defer { fileLock.release() }
         let backup = try chooseBackup(request, target: target)
         let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file,
                                               run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
@@ -95,7 +97,7 @@ public struct Rollback {
         let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
         var lines: [String] = []
         switch probe {
-        case .success(let login) where login == begin.login:
+        case .success(let login) where TokenProbe.matches(login, expected: begin.login):
             lines.append("✓ check     the backed-up token \(oldToken.redactedTail) still authenticates as \(login)")
         case .success(let login):
             guard request.force else {

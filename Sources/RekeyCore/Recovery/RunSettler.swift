@@ -17,6 +17,9 @@ struct RunSettler {
             actions.append("the run died before it changed anything")
             return "nothing had changed"
         }
+        // The file may be another consumer's too: hold its lock while deciding and acting.
+        let fileLock = try begin.file.map { try TargetLock.acquire(state, file: $0) }
+        defer { fileLock?.release() }
         for leftover in TempLeftovers.remove(besides: begin.file ?? "") {
             actions.append("removed leftover temp file \(leftover)")
             try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
@@ -31,14 +34,16 @@ struct RunSettler {
 
     private func settleRotation(_ begin: JournalRecord, appender: Journal, actions: inout [String]) async throws -> String {
         guard let file = begin.file, let key = begin.key else { throw MissingRecord(run: journal.run, what: "the file and key") }
-        let current = try? AtomicFile.readSecret(file)
         let token = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
+        // An unreadable file is no answer: throwing leaves the run unfinished and the token kept.
+        let holdsToken = try token.map { try ConsumerFile.holds($0, path: file) } ?? false
+        let current = try? AtomicFile.readSecret(file)
 
-        if let token, let current, Self.document(current, file: file, holds: token, key: key) {
+        if let token, holdsToken {
             let api = try client(begin)
             let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: token) }
             switch probe {
-            case .success(let login) where login == begin.login:
+            case .success(let login) where TokenProbe.matches(login, expected: begin.login):
                 try append(appender, .probed, from: begin) { $0.login = login; $0.tokenID = journal.mintedToken?.id }
                 try append(appender, .done, from: begin) { $0.detail = "recovered: finished; the file holds the new token and it probes fine" }
                 actions.append("the file holds the new token \(token.redactedTail) and it authenticates as \(login): run finished")
@@ -151,10 +156,5 @@ struct RunSettler {
         record.file = begin?.file
         fill(&record)
         try journal.append(record)
-    }
-
-    static func document(_ contents: SecretBytes, file: String, holds token: SecretBytes, key: String) -> Bool {
-        guard let value = try? EnvDocument(contents: contents, path: file).value(of: key) else { return false }
-        return value.constantTimeEquals(token)
     }
 }

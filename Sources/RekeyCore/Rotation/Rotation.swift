@@ -39,6 +39,8 @@ public struct Rotation {
         try state.prepare()
         let lock = try ConsumerLock.acquire(state, consumer: playbook.consumer, wait: false)
         defer { lock.release() }
+        let fileLock = try TargetLock.acquire(state, file: playbook.target.file)
+        defer { fileLock.release() }
         let active = ActiveRun(state: state)
         try active.ensureNone(consumer: playbook.consumer)
         let started = now()
@@ -51,7 +53,7 @@ public struct Rotation {
         let report = await Engine(steps: steps(), onStep: onStep).run(context)
         // A run that needs attention (a token left behind, a file not restored) keeps its marker so
         // that `rekey recover` retries what compensation could not do.
-        if report.outcome != .needsAttention {
+        if report.outcome != .needsAttention && report.endRecorded {
             try? active.clear(consumer: playbook.consumer)
         }
         // Retention, still under the lock, once the run is done and journaled: never fails the run.

@@ -61,8 +61,7 @@ public struct MintStep: Step {
         if let minted = run.minted {
             // Never delete the token the consumer's file holds: that would break the consumer.
             // (It happens only when restoring the file failed; the run then needs attention.)
-            if run.rewriteAttempted, let current = try? AtomicFile.readSecret(run.playbook.target.file),
-               RunSettler.document(current, file: run.playbook.target.file, holds: minted.value, key: run.playbook.target.key) {
+            if run.rewriteAttempted, try ConsumerFile.holds(minted.value, path: run.playbook.target.file) {
                 throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
             }
             id = minted.info.id

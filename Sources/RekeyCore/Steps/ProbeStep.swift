@@ -40,3 +40,11 @@ public struct ProbeFailure: RekeyError {
     public var exitStatus: ExitStatus { .probeFailedRolledBack }
     public var description: String { "probe failed: \(reason)" }
 }
+
+/// The rule every check of a token's login follows: a playbook without `probe` journals no login,
+/// and then any 200 from `GET /api/v1/user` is enough.
+public enum TokenProbe {
+    public static func matches(_ login: String, expected: String?) -> Bool {
+        expected.map { $0 == login } ?? true
+    }
+}

@@ -79,3 +79,29 @@ public struct ConsumerBusyError: RekeyError, Equatable {
         "another rekey process is rotating \(consumer); wait for it or check for a stuck run"
     }
 }
+
+/// The lock on one target file, whatever consumer names it: two playbooks that point at the same
+/// env file must not rotate it at the same time. `locks/.target-<sha256 of the resolved path>.lock`.
+public enum TargetLock {
+    public static func name(for file: String) -> String {
+        let resolved = (try? AtomicFile.resolveFinalTarget(file)) ?? file
+        return ".target-" + Digest.sha256Hex(Array(resolved.utf8)).prefix(24)
+    }
+
+    public static func acquire(_ state: StateDirectory, file: String) throws -> ConsumerLock {
+        do {
+            return try ConsumerLock.acquire(state, consumer: name(for: file), wait: false)
+        } catch is ConsumerBusyError {
+            throw TargetBusyError(file: file)
+        }
+    }
+}
+
+/// Another rekey process (for another consumer) is changing the same file. Exit status 75.
+public struct TargetBusyError: RekeyError, Equatable {
+    public let file: String
+    public var exitStatus: ExitStatus { .busy }
+    public var description: String {
+        "another rekey process is changing \(file) (for another consumer that names the same file); wait for it"
+    }
+}
