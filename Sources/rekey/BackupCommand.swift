@@ -67,13 +67,10 @@ extension Rekey.BackupCommand {
 
         /// "the backup of /etc/x.env (consumer c, taken 2024-… UTC, run r)" from a backup context.
         static func describe(context: String) -> String {
-            let parts = context.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count >= 4, parts[0] == "backup", let epoch = Int(parts[3]) else { return "the backup '\(context)'" }
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            var detail = "consumer \(parts[1]), taken \(formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch))))"
-            if parts.count >= 5 { detail += ", run \(parts[4])" }
-            return "the backup of \(parts[2]) (\(detail))"
+            guard let parts = BackupContext.parse(context) else { return "the backup '\(context)'" }
+            var detail = "consumer \(parts.consumer), taken \(UTCFormat.iso(Date(timeIntervalSince1970: TimeInterval(parts.epoch))))"
+            if let run = parts.run { detail += ", run \(run)" }
+            return "the backup of \(parts.file) (\(detail))"
         }
 
         /// Writes the bytes straight from `SecretBytes`, with no `Data` or `String` copy.

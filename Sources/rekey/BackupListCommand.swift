@@ -22,9 +22,7 @@ extension Rekey.BackupCommand {
                 if let consumer { try SafeName.validate(consumer, what: "consumer") }
                 let listing = try BackupListing.list(state: global.state, consumer: consumer)
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                    say(String(decoding: try encoder.encode(listing), as: UTF8.self))
+                    printJSON(listing)
                     return
                 }
                 if listing.isEmpty {

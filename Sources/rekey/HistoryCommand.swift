@@ -25,9 +25,7 @@ extension Rekey {
                 let sealer = Sealer(key: try global.loadKey())
                 let entries = History.entries(state: global.state, sealer: sealer, consumer: consumer)
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                    say(String(decoding: try encoder.encode(entries), as: UTF8.self))
+                    printJSON(entries)
                     return
                 }
                 if entries.isEmpty {

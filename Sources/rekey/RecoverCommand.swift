@@ -42,10 +42,3 @@ extension Rekey {
         }
     }
 }
-
-/// One pretty, key-sorted JSON document on stdout.
-func printJSON<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) { say(String(decoding: data, as: UTF8.self)) }
-}

@@ -26,3 +26,10 @@ func printError(_ line: String) {
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+
+/// One pretty, key-sorted JSON document on stdout.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { say(String(decoding: data, as: UTF8.self)) }
+}

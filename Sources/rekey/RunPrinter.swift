@@ -34,9 +34,7 @@ struct RunPrinter {
 
     func finish(_ report: RunReport) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            if let data = try? encoder.encode(report) { say(String(decoding: data, as: UTF8.self)) }
+            printJSON(report)
             return
         }
         switch report.outcome {
@@ -50,9 +48,7 @@ struct RunPrinter {
 
     func plan(_ plan: DryRun.Plan) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            if let data = try? encoder.encode(plan) { say(String(decoding: data, as: UTF8.self)) }
+            printJSON(plan)
             return
         }
         for line in plan.lines { say(line) }

@@ -36,8 +36,6 @@ public final class RunContext {
     public var rewriteAttempted = false
     public var rewrittenSHA256: String?
 
-    // Learned by probe
-    public var probedLogin: String?
 
     public init(playbook: Playbook, run: RunID, startedAt: Date, gitea: any GiteaAPI, state: StateDirectory,
                 sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {

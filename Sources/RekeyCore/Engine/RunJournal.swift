@@ -73,5 +73,7 @@ public struct RunJournal: @unchecked Sendable {
     }
 
     /// Whether this run's token was deleted later (by compensation, recover or rollback).
-    public var tokenDeleted: Bool { records.contains { $0.kind == .deleted } }
+    public var tokenDeleted: Bool {
+        records.contains { $0.kind == .deleted || ($0.kind == .compensated && $0.step == MintStep.stepName) }
+    }
 }

@@ -17,7 +17,6 @@ public struct ProbeStep: Step {
         guard login == expected else {
             throw ProbeFailure(reason: "the new token authenticates as '\(login)', expected '\(expected)'")
         }
-        run.probedLogin = login
         var record = run.newRecord(.probed)
         record.login = login
         record.tokenID = minted.info.id

@@ -9,7 +9,7 @@ public struct RewriteStep: Step {
     public init() {}
 
     public func perform(_ run: RunContext) async throws -> String {
-        let (original, originalSHA, document) = try run.requireOriginal()
+        let (_, originalSHA, document) = try run.requireOriginal()
         guard let minted = run.minted else { throw EngineError.missingPrerequisite("minted token", step: "mint") }
         let playbook = run.playbook
         let comment = playbook.comment(tokenName: minted.info.name, lastEight: minted.info.lastEight, utc: run.now(), run: run.run.value)
@@ -35,7 +35,6 @@ public struct RewriteStep: Step {
         record.sha256Before = originalSHA
         record.sha256After = updatedSHA
         try run.journal.append(record)
-        _ = original
         return "\(playbook.target.key)=\(run.previousLastEight.map { "…" + $0 } ?? "(previous value)") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)"
     }
 
