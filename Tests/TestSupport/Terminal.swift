@@ -61,7 +61,7 @@ public enum Terminal {
             case .terminal: return FileHandle(fileDescriptor: slave, closeOnDealloc: false)
             case .null: return FileHandle.nullDevice
             case .file:
-                FileManager.default.createFile(atPath: scratch.file(name), contents: nil)
+                _ = FileManager.default.createFile(atPath: scratch.file(name), contents: nil)
                 return try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file(name)))
             }
         }

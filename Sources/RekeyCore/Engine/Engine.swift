@@ -39,7 +39,7 @@ public struct Engine {
             return finish(context, reports: reports, outcome: .rotated, exit: .ok, error: nil)
         }
 
-        var failedCompensations: Set<String> = []
+        var compensationStatuses: [ExitStatus] = []
         for step in steps[...failure.index].reversed() {
             let started = clock.now
             do {
@@ -50,7 +50,8 @@ public struct Engine {
                     journal(context, .compensated) { $0.step = step.name; $0.detail = detail }
                 }
             } catch {
-                failedCompensations.insert(step.name)
+                // A failure that does not say otherwise leaves the state unknown: a person must look.
+                compensationStatuses.append((error as? any RekeyError)?.exitStatus ?? .rollbackFailed)
                 let report = StepReport(step: step.name, outcome: .compensationFailed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started))
                 reports.append(report)
                 onStep(report)
@@ -60,10 +61,11 @@ public struct Engine {
 
         let status: ExitStatus
         let outcome: RunReport.Outcome
-        if failedCompensations.contains(RewriteStep.stepName) {
-            (status, outcome) = (.rollbackFailed, .needsAttention)
-        } else if failedCompensations.contains(MintStep.stepName) {
-            (status, outcome) = (.probeFailedTokenLeft, .needsAttention)
+        if !compensationStatuses.isEmpty {
+            // Only a token left behind (81) is a known state; anything else means the file's state
+            // is not proven, which is 82.
+            let tokenOnly = compensationStatuses.allSatisfy { $0 == .probeFailedTokenLeft }
+            (status, outcome) = (tokenOnly ? .probeFailedTokenLeft : .rollbackFailed, .needsAttention)
         } else if failure.error is ProbeFailure {
             (status, outcome) = (.probeFailedRolledBack, .rolledBack)
         } else {
@@ -74,7 +76,7 @@ public struct Engine {
     }
 
     private func finish(_ context: RunContext, reports: [StepReport], outcome: RunReport.Outcome, exit: ExitStatus, error: String?) -> RunReport {
-        let state = RunStateSentence.describe(context, outcome: outcome)
+        let state = RunStateSentence.describe(context, outcome: outcome, exit: exit)
         let kind: JournalRecord.Kind = switch outcome {
         case .rotated: .done
         case .rolledBack: .rolledBack

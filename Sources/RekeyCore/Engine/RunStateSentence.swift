@@ -1,7 +1,7 @@
 /// The closing sentence of every run: what the env file holds and which tokens exist, so that an
 /// operator reading a cron mail knows where things stand without opening the journal.
 enum RunStateSentence {
-    static func describe(_ context: RunContext, outcome: RunReport.Outcome) -> String {
+    static func describe(_ context: RunContext, outcome: RunReport.Outcome, exit: ExitStatus) -> String {
         let file = context.playbook.target.file
         let key = context.playbook.target.key
         let previous = context.previousLastEight.map { "…" + $0 } ?? "its previous value"
@@ -19,8 +19,8 @@ enum RunStateSentence {
             }
             return "nothing changed: \(file) is untouched and no token was minted"
         case .needsAttention:
-            if context.rewriteAttempted && context.rewrittenSHA256 != nil {
-                return "\(file) could not be restored and may hold the new \(key) \(minted ?? ""); restore it with: rekey rollback \(context.playbook.consumer) (backup \(context.backupPath ?? "none"))"
+            if exit == .rollbackFailed {
+                return "\(file) may not hold its original bytes (restoring or checking it failed) and may hold the new \(key) \(minted ?? ""); its original bytes are sealed in \(context.backupPath ?? "no backup"). fix what the step lines say, then run: rekey recover --consumer \(context.playbook.consumer)"
             }
             return "\(file) holds its original bytes, but \(minted ?? "a token named \(context.tokenName ?? "?")") could not be deleted; delete it in Gitea or run: rekey recover --consumer \(context.playbook.consumer)"
         }

@@ -53,6 +53,15 @@ public struct MintStep: Step {
     /// Deletes the run's token: by id when the answer arrived, else by looking its name up (the
     /// answer may have been lost after the server committed the mint).
     public func compensate(_ run: RunContext) async throws -> String? {
+        do {
+            return try await deleteRunToken(run)
+        } catch let error as GiteaError {
+            throw TokenNotDeleted(token: run.minted.map { "token \($0.info.id) \($0.info.name) (…\($0.info.lastEight))" }
+                                    ?? "the token named \(run.tokenName ?? "?")", reason: error.description)
+        }
+    }
+
+    private func deleteRunToken(_ run: RunContext) async throws -> String? {
         guard run.mintAttempted else { return nil }
         let credential = try run.requireCredential()
         let persona = run.playbook.gitea.persona
@@ -94,4 +103,12 @@ public struct TokenStillInUse: RekeyError {
     public var description: String {
         "\(token) was kept: \(path) still holds it, and deleting it would break the consumer"
     }
+}
+
+/// Compensation could not delete the run's token; the file is fine but the token is left. Exit 81.
+public struct TokenNotDeleted: RekeyError {
+    public var token: String
+    public var reason: String
+    public var exitStatus: ExitStatus { .probeFailedTokenLeft }
+    public var description: String { "\(token) could not be deleted: \(reason)" }
 }

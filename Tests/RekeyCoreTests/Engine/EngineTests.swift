@@ -9,19 +9,22 @@ final class RecordingStep: Step {
     let log: Log
     let fails: Bool
     let compensationFails: Bool
+    let compensationStatus: RekeyCore.ExitStatus
 
     final class Log { var entries: [String] = [] }
 
     struct Boom: RekeyError {
-        var exitStatus: RekeyCore.ExitStatus { .unavailable }
+        var exitStatus: RekeyCore.ExitStatus = .unavailable
         var description: String { "boom" }
     }
 
-    init(_ name: String, log: Log, fails: Bool = false, compensationFails: Bool = false) {
+    init(_ name: String, log: Log, fails: Bool = false, compensationFails: Bool = false,
+         compensationStatus: RekeyCore.ExitStatus = .unavailable) {
         self.name = name
         self.log = log
         self.fails = fails
         self.compensationFails = compensationFails
+        self.compensationStatus = compensationStatus
     }
 
     func perform(_ run: RunContext) async throws -> String {
@@ -32,7 +35,7 @@ final class RecordingStep: Step {
 
     func compensate(_ run: RunContext) async throws -> String? {
         log.entries.append("compensate \(name)")
-        if compensationFails { throw Boom() }
+        if compensationFails { throw Boom(exitStatus: compensationStatus) }
         return "undid \(name)"
     }
 }
@@ -80,11 +83,23 @@ struct EngineOrderingTests {
         #expect(log.entries.suffix(4) == ["compensate probe", "compensate rewrite", "compensate mint", "compensate validate"])
     }
 
-    @Test("a failed mint compensation means exit 81: the token was left on the server")
+    @Test("a compensation failure that says nothing about its state counts as 82, even with a token left too")
+    func unknownIsWorst() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let steps = [RecordingStep("mint", log: log, compensationFails: true, compensationStatus: .probeFailedTokenLeft),
+                     RecordingStep("other", log: log, compensationFails: true),
+                     RecordingStep("probe", log: log, fails: true)]
+        let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
+        #expect(report.exitCode == RekeyCore.ExitStatus.rollbackFailed.rawValue)
+        #expect(report.state.contains("rekey recover --consumer fixture-host"))
+    }
+
+    @Test("a compensation that reports a token left behind means exit 81")
     func tokenLeft() async throws {
         let fixture = try EngineFixture()
         let log = RecordingStep.Log()
-        let steps = [RecordingStep("mint", log: log, compensationFails: true), RecordingStep("rewrite", log: log),
+        let steps = [RecordingStep("mint", log: log, compensationFails: true, compensationStatus: .probeFailedTokenLeft), RecordingStep("rewrite", log: log),
                      RecordingStep("probe", log: log, fails: true)]
         let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
         #expect(report.exitCode == RekeyCore.ExitStatus.probeFailedTokenLeft.rawValue)

@@ -173,7 +173,7 @@ struct RecoveryKeyFileTests {
     @Test("each half is refused where the other is expected, and junk is refused, naming the file")
     func wrongHalves() throws {
         let publicPath = directory.file("r.pub"), privatePath = directory.file("r.key")
-        try RecoveryKeyPair.create(publicPath: publicPath, privatePath: privatePath)
+        _ = try RecoveryKeyPair.create(publicPath: publicPath, privatePath: privatePath)
         #expect { try RecoveryPublicKey.load(from: privatePath) } throws: { error in
             (error as? RecoveryKeyError)?.reason == .privateGivenAsPublic && "\(error)".contains(privatePath)
         }

@@ -175,7 +175,7 @@ struct KeyRotationTests {
         close(fd)
         #expect(try Journal.read(path: journalPath, run: run.value, sealer: Sealer(key: old)).tornTail)
 
-        try KeyRotation(state: state, keyPath: keyPath).run()
+        _ = try KeyRotation(state: state, keyPath: keyPath).run()
         try openEverything(with: try MasterKey.load(from: keyPath))
     }
 
