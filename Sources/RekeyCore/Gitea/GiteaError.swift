@@ -80,3 +80,11 @@ extension Result where Failure == GiteaError {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 }
+
+extension Result where Failure == GiteaError {
+    /// The error's one-line description, or nil on success.
+    public var failureDescription: String? {
+        if case .failure(let error) = self { return error.description }
+        return nil
+    }
+}

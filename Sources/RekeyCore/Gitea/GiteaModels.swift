@@ -63,3 +63,40 @@ extension GiteaAPI {
         try await listTokens(persona: persona, auth: auth).first { $0.name == name }
     }
 }
+
+/// What deleting a run's token did, with a one-line summary for people.
+public struct TokenDeletion: Sendable {
+    public enum Outcome: Sendable { case deleted, alreadyGone, neverExisted }
+    public var outcome: Outcome
+    /// The token found and deleted (or found gone); nil when none by that name existed.
+    public var token: TokenInfo?
+    public var summary: String
+}
+
+extension GiteaAPI {
+    /// Deletes a run's token: by id when its mint answer is known, else by looking its (unique)
+    /// name up, since the answer may have been lost after the server committed the mint. A 404
+    /// means it is gone already (deleted by a person, or by an earlier attempt). Returns nil when
+    /// there is neither an id nor a name to go by.
+    public func deleteRunToken(persona: String, known: TokenInfo?, name: String?, auth: BasicCredential) async throws(GiteaError) -> TokenDeletion? {
+        var target = known
+        var suffix = ""
+        if target == nil, let name {
+            guard let found = try await findToken(persona: persona, named: name, auth: auth) else {
+                return TokenDeletion(outcome: .neverExisted, token: nil, summary: "no token named \(name) exists on the server; nothing to delete")
+            }
+            target = found
+            suffix = ", found by name after a lost answer"
+        }
+        guard let target else { return nil }
+        let label = "token \(target.id) \(target.name) (…\(target.lastEight))\(suffix)"
+        let result = await Result.capturing { () async throws(GiteaError) in
+            try await deleteToken(persona: persona, id: target.id, auth: auth)
+        }
+        if case .failure(let error) = result {
+            guard error.status == 404 else { throw error }
+            return TokenDeletion(outcome: .alreadyGone, token: target, summary: "\(label) was already gone")
+        }
+        return TokenDeletion(outcome: .deleted, token: target, summary: "deleted \(label)")
+    }
+}

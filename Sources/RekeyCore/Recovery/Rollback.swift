@@ -149,13 +149,12 @@ public struct Rollback {
 
         var deleted: String?
         if !request.keepToken, let minted {
-            let persona = begin.persona ?? ""
             let result = await Result.capturing { () async throws(GiteaError) in
-                try await api.deleteToken(persona: persona, id: minted.id, auth: credential)
+                try await api.deleteRunToken(persona: begin.persona ?? "", known: minted, name: nil, auth: credential)
             }
-            if case .failure(let error) = result, error.status != 404 {
+            if let reason = result.failureDescription {
                 // The marker stays: `rekey recover` retries the deletion.
-                throw Refused(reason: "\(file) is restored, but \(tokenLabel ?? "the token") could not be deleted: \(error.description); run rekey recover --consumer \(request.consumer) to retry", status: .probeFailedTokenLeft)
+                throw Refused(reason: "\(file) is restored, but \(tokenLabel ?? "the token") could not be deleted: \(reason); run rekey recover --consumer \(request.consumer) to retry", status: .probeFailedTokenLeft)
             }
             try record(.deleted) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
             deleted = tokenLabel

@@ -82,31 +82,16 @@ struct RunSettler {
     /// name. Refuses to delete a token that the consumer's file holds.
     private func deleteRunToken(_ begin: JournalRecord, appender: Journal, actions: inout [String]) async throws {
         guard !journal.tokenDeleted else { return }
-        let api: any GiteaAPI
-        let persona = begin.persona ?? ""
-        if let minted = journal.mintedToken {
-            api = try client(begin)
-            let credential = try credentialFor(begin)
-            let result = await Result.capturing { () async throws(GiteaError) in
-                try await api.deleteToken(persona: persona, id: minted.id, auth: credential)
-            }
-            if case .failure(let error) = result, error.status != 404 { throw error }
-            try append(appender, .deleted, from: begin) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
-            actions.append("deleted token \(minted.id) \(minted.name) (…\(minted.lastEight))")
-        } else if let name = journal.first(.minting)?.tokenName {
-            api = try client(begin)
-            let credential = try credentialFor(begin)
-            guard let found = try await api.findToken(persona: persona, named: name, auth: credential) else {
-                actions.append("no token named \(name) exists on the server")
-                return
-            }
-            let result = await Result.capturing { () async throws(GiteaError) in
-                try await api.deleteToken(persona: persona, id: found.id, auth: credential)
-            }
-            if case .failure(let error) = result, error.status != 404 { throw error }
-            try append(appender, .deleted, from: begin) { $0.tokenID = found.id; $0.tokenName = name; $0.lastEight = found.lastEight }
-            actions.append("deleted token \(found.id) \(name) (…\(found.lastEight)), found by name: its mint answer was never journaled")
+        let name = journal.first(.minting)?.tokenName
+        guard journal.mintedToken != nil || name != nil else { return }
+        let api = try client(begin)
+        let credential = try credentialFor(begin)
+        guard let deletion = try await api.deleteRunToken(persona: begin.persona ?? "", known: journal.mintedToken, name: name, auth: credential)
+        else { return }
+        if let token = deletion.token {
+            try append(appender, .deleted, from: begin) { $0.tokenID = token.id; $0.tokenName = token.name; $0.lastEight = token.lastEight }
         }
+        actions.append(deletion.summary)
     }
 
     // MARK: - Rollback
@@ -119,15 +104,12 @@ struct RunSettler {
         let currentSHA = current.map(Digest.sha256Hex)
         if currentSHA == restoredSHA {
             if begin.keepToken != true, !journal.tokenDeleted, let id = begin.tokenID {
-                let api = try client(begin)
-                let credential = try credentialFor(begin)
-                let persona = begin.persona ?? ""
-                let result = await Result.capturing { () async throws(GiteaError) in
-                    try await api.deleteToken(persona: persona, id: id, auth: credential)
+                let token = TokenInfo(id: id, name: begin.tokenName ?? "", lastEight: begin.lastEight ?? "", scopes: [])
+                if let deletion = try await client(begin).deleteRunToken(persona: begin.persona ?? "", known: token, name: nil,
+                                                                         auth: try credentialFor(begin)) {
+                    try append(appender, .deleted, from: begin) { $0.tokenID = id; $0.tokenName = begin.tokenName; $0.lastEight = begin.lastEight }
+                    actions.append(deletion.summary)
                 }
-                if case .failure(let error) = result, error.status != 404 { throw error }
-                try append(appender, .deleted, from: begin) { $0.tokenID = id; $0.tokenName = begin.tokenName; $0.lastEight = begin.lastEight }
-                actions.append("deleted token \(id) \(begin.tokenName ?? "") (…\(begin.lastEight ?? ""))")
             }
             try append(appender, .done, from: begin) { $0.detail = "recovered: rollback finished" }
             actions.append("\(file) holds the restored bytes: rollback of \(begin.rollbackOf ?? "?") finished")

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -172,12 +173,10 @@ extension RecoveryKeyPair {
     }
 }
 
-/// `getcwd` without Foundation.
+/// The current directory, for making relative paths absolute.
 enum WorkingDirectory {
     static func path() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "." }
-        return String(cString: buffer)
+        FileManager.default.currentDirectoryPath
     }
 }
 

@@ -65,33 +65,13 @@ public struct MintStep: Step {
         guard run.mintAttempted else { return nil }
         let credential = try run.requireCredential()
         let persona = run.playbook.gitea.persona
-        let id: Int
-        let label: String
-        if let minted = run.minted {
+        if let minted = run.minted, run.rewriteAttempted, try ConsumerFile.holds(minted.value, path: run.playbook.target.file) {
             // Never delete the token the consumer's file holds: that would break the consumer.
             // (It happens only when restoring the file failed; the run then needs attention.)
-            if run.rewriteAttempted, try ConsumerFile.holds(minted.value, path: run.playbook.target.file) {
-                throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
-            }
-            id = minted.info.id
-            label = "token \(id) (…\(minted.info.lastEight))"
-        } else if let name = run.tokenName {
-            guard let found = try await run.gitea.findToken(persona: persona, named: name, auth: credential) else {
-                return "no token named \(name) exists on the server; nothing to delete"
-            }
-            id = found.id
-            label = "token \(id) \(name) (…\(found.lastEight)), found by name after a lost answer"
-        } else {
-            return nil
+            throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
         }
-        let deletion = await Result.capturing { () async throws(GiteaError) in
-            try await run.gitea.deleteToken(persona: persona, id: id, auth: credential)
-        }
-        if case .failure(let error) = deletion {
-            guard error.status == 404 else { throw error }
-            return "\(label) was already gone"
-        }
-        return "deleted \(label)"
+        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.tokenName, auth: credential)
+        return deletion?.summary
     }
 }
 
