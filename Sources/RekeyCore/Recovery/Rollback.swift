@@ -75,7 +75,7 @@ public struct Rollback {
         let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file,
                                               run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
         let restoredSHA = Digest.sha256Hex(restored)
-        let current = try AtomicFile.readSecret(file)
+        let current = try EnvFileUnreadable.read(file)
         let currentSHA = Digest.sha256Hex(current)
         let minted = target.mintedToken
         let api = try services.client(begin, run: target.run)

@@ -17,7 +17,7 @@ public struct RewriteStep: Step {
         let updatedSHA = Digest.sha256Hex(updated)
 
         // Someone may have edited the file since validate read it: never write over their change.
-        let current = try AtomicFile.readSecret(playbook.target.file)
+        let current = try EnvFileUnreadable.read(playbook.target.file)
         guard Digest.sha256Hex(current) == originalSHA else {
             throw EnvFileChanged(path: playbook.target.file)
         }

@@ -44,12 +44,7 @@ public struct Preflight {
 
     public static func inspect(_ playbook: Playbook, vault: Vault) throws -> Preflight {
         let target = playbook.target
-        let contents: SecretBytes
-        do {
-            contents = try AtomicFile.readSecret(target.file)
-        } catch {
-            throw EnvFileUnreadable(path: target.file, reason: error.reason)
-        }
+        let contents = try EnvFileUnreadable.read(target.file)
         let document = EnvDocument(contents: contents, path: target.file)
         let line = try document.keyLine(target.key)
         let previous = try document.value(of: target.key)
@@ -67,4 +62,13 @@ public struct EnvFileUnreadable: RekeyError {
     public var reason: String
     public var exitStatus: ExitStatus { .badEnvFile }
     public var description: String { "cannot read env file \(path): \(reason); check target.file in the playbook" }
+
+    /// Reads a consumer's env file; a failure is about the env file (65), not rekey's state (73).
+    public static func read(_ path: String) throws(EnvFileUnreadable) -> SecretBytes {
+        do {
+            return try AtomicFile.readSecret(path)
+        } catch {
+            throw EnvFileUnreadable(path: path, reason: error.reason)
+        }
+    }
 }

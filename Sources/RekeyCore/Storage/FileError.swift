@@ -9,8 +9,9 @@ import Darwin
 /// Reads as `cannot rename temp file over /etc/x.env: Permission denied; check that this user may
 /// write /etc`. It never carries file contents.
 ///
-/// `exitStatus` is `.cantCreate` (73) for writes and `.badEnvFile` (65) for reads; callers that
-/// know better (a missing vault entry, a missing master key) catch it and map `errno` themselves.
+/// `exitStatus` is `.cantCreate` (73): a file of rekey's own state could not be read or written.
+/// Reads of a consumer's env file go through `EnvFileUnreadable.read` (65); callers that know better
+/// (a missing vault entry, a missing master key) catch it and map `errno` themselves.
 public struct FileError: RekeyError, Equatable {
     public enum Operation: String, Sendable, Equatable {
         case open = "open"
@@ -30,7 +31,7 @@ public struct FileError: RekeyError, Equatable {
         case list = "list the directory"
         case lock = "lock"
 
-        /// Whether the operation changes the disk (and so maps to exit status 73).
+        /// Whether the operation changes the disk (the hint then talks about writing).
         public var isWrite: Bool {
             switch self {
             case .open, .read, .stat, .resolveLink, .list: false
@@ -52,7 +53,7 @@ public struct FileError: RekeyError, Equatable {
         self.hint = hint
     }
 
-    public var exitStatus: ExitStatus { operation.isWrite ? .cantCreate : .badEnvFile }
+    public var exitStatus: ExitStatus { .cantCreate }
 
     /// The system's text for `errno`, e.g. `Permission denied`.
     public var reason: String { String(cString: strerror(errno)) }
