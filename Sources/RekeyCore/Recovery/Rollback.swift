@@ -131,10 +131,7 @@ public struct Rollback {
         }
         CrashPoint.reach("rollback-after-intent")
         try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
-        try AtomicFile.replace(file, with: restored)
-        guard Digest.sha256Hex(try AtomicFile.readSecret(file)) == restoredSHA else {
-            throw RestoreFailed(path: file, backup: backup, reason: "the restored bytes do not match the backup")
-        }
+        try Restore.file(file, with: restored, expectedSHA256: restoredSHA, backup: backup)
         try record(.rewritten) { $0.sha256After = restoredSHA }
         lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=\(oldToken.redactedTail))")
         CrashPoint.reach("rollback-after-restore")

@@ -69,11 +69,7 @@ struct RunSettler {
             throw MissingRecord(run: journal.run, what: "a backup record")
         }
         let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: journal.run, sealer: sealer)
-        try AtomicFile.replace(file, with: bytes)
-        let restored = try AtomicFile.readSecret(file)
-        guard Digest.sha256Hex(restored) == original else {
-            throw RestoreFailed(path: file, backup: backup, reason: "the restored bytes do not match the journaled sha256")
-        }
+        try Restore.file(file, with: bytes, expectedSHA256: original, backup: backup)
         try append(appender, .rewritten, from: begin) { $0.sha256After = original; $0.detail = "restored from \(backup)" }
         actions.append("restored the original bytes of \(file) from \(backup)")
     }

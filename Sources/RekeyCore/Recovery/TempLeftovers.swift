@@ -7,10 +7,9 @@ enum TempLeftovers {
     static func remove(besides path: String) -> [String] {
         guard let target = try? AtomicFile.resolveFinalTarget(path) else { return [] }
         let directory = (target as NSString).deletingLastPathComponent
-        let prefix = "." + (target as NSString).lastPathComponent + ".rekey-tmp."
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed: [String] = []
-        for name in names where name.hasPrefix(prefix) {
+        for name in names where AtomicFile.isTempName(name, for: target) {
             let full = directory + "/" + name
             if (try? AtomicFile.remove(full)) != nil { removed.append(full) }
         }

@@ -56,7 +56,7 @@ extension KeyRotation {
         }
         var removed = 0
         for directory in directories {
-            for name in try Directories.entries(directory) where Self.isTempLeftover(name) {
+            for name in try Directories.entries(directory) where AtomicFile.isTempName(name) {
                 let path = PathName.join(directory, name)
                 var info = stat()
                 guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
@@ -68,11 +68,6 @@ extension KeyRotation {
     }
 
     /// `.<name>.rekey-tmp.<12 lowercase hex>`, the temp name `AtomicFile` uses.
-    static func isTempLeftover(_ name: String) -> Bool {
-        guard name.hasPrefix("."), let marker = name.range(of: ".rekey-tmp.", options: .backwards) else { return false }
-        let suffix = name[marker.upperBound...]
-        return suffix.count == 12 && suffix.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-    }
 }
 
 /// Re-seals blobs from the old key to the new one, keeping each blob's kind and context (read from

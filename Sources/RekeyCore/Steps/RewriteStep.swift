@@ -46,17 +46,7 @@ public struct RewriteStep: Step {
         if let current, Digest.sha256Hex(current) == originalSHA {
             return "\(path) already holds its original bytes"
         }
-        do {
-            try AtomicFile.replace(path, with: original)
-            let restored = try AtomicFile.readSecret(path)
-            guard Digest.sha256Hex(restored) == originalSHA else {
-                throw RestoreFailed(path: path, backup: run.backupPath, reason: "the restored bytes do not match the backup's sha256")
-            }
-        } catch let error as RestoreFailed {
-            throw error
-        } catch {
-            throw RestoreFailed(path: path, backup: run.backupPath, reason: Engine.describe(error))
-        }
+        try Restore.file(path, with: original, expectedSHA256: originalSHA, backup: run.backupPath)
         return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
     }
 }

@@ -193,6 +193,16 @@ public enum AtomicFile {
         try syncDirectory(of: path)
     }
 
+    /// Whether `name` is one of this writer's temp files (`.<name>.rekey-tmp.<12 hex>`), left behind
+    /// by a process that died mid-replace; with `target`, only a temp file of that target counts.
+    public static func isTempName(_ name: String, for target: String? = nil) -> Bool {
+        guard name.hasPrefix("."), let marker = name.range(of: ".rekey-tmp.", options: .backwards) else { return false }
+        let suffix = name[marker.upperBound...]
+        guard suffix.count == 12, suffix.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else { return false }
+        guard let target else { return true }
+        return name[name.index(after: name.startIndex)..<marker.lowerBound] == PathName.base(of: target).prefix(200)
+    }
+
     /// Creates `.<name>.rekey-tmp.<12 hex>` beside `target`, mode 0600, retrying on a name clash.
     private static func createTemp(for target: String, in directory: String) throws(FileError) -> (Int32, String) {
         // Keep the temp name within NAME_MAX even for a long target name.

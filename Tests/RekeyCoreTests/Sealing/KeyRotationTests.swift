@@ -198,9 +198,11 @@ struct KeyRotationTests {
         let report = try KeyRotation(state: state, keyPath: keyPath).run()
         #expect(report.removedTempFiles == 1)
         #expect(!Disk.exists(leftover))
-        #expect(KeyRotation.isTempLeftover(".all-credentials.env.rekey-tmp.00aa11bb22cc"))
-        #expect(!KeyRotation.isTempLeftover("ops.sealed"))
-        #expect(!KeyRotation.isTempLeftover(".ops.sealed.rekey-tmp.xyz"))
+        #expect(AtomicFile.isTempName(".all-credentials.env.rekey-tmp.00aa11bb22cc"))
+        #expect(AtomicFile.isTempName(".all-credentials.env.rekey-tmp.00aa11bb22cc", for: "/etc/org/all-credentials.env"))
+        #expect(!AtomicFile.isTempName(".all-credentials.env.rekey-tmp.00aa11bb22cc", for: "/etc/org/other.env"))
+        #expect(!AtomicFile.isTempName("ops.sealed"))
+        #expect(!AtomicFile.isTempName(".ops.sealed.rekey-tmp.xyz"))
     }
 
     @Test func anUninitialisedHostGetsAnErrorThatSaysToRunInit() throws {
