@@ -10,7 +10,7 @@ enum RunStateSentence {
         case .rotated where context.minted == nil:
             return "\(file) is unchanged; its bytes are sealed in \(context.backupPath ?? "no backup")"
         case .rotated:
-            return "\(file) holds the new \(key) \(minted ?? ""); the previous token \(previous) is still valid on the server"
+            return "\(file) holds the new \(key) (\(minted ?? "a new token")); the previous token \(previous) is still valid on the server"
         case .rolledBack:
             return "\(file) holds its original bytes (\(key)=\(previous)); no token minted by run \(context.run) remains"
         case .failed:
