@@ -24,15 +24,18 @@ enum SecretInput {
         let terminal = isatty(STDIN_FILENO) == 1
         var saved = termios()
         if terminal {
-            FileHandle.standardError.write(Data(prompt.utf8))
+            // Echo goes off before the prompt appears, so nothing typed after the prompt is ever
+            // shown. TCSANOW rather than TCSAFLUSH: flushing would throw away what a fast typist
+            // (or a script at a terminal) has already typed in answer.
             tcgetattr(STDIN_FILENO, &saved)
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+            tcsetattr(STDIN_FILENO, TCSANOW, &silent)
+            FileHandle.standardError.write(Data(prompt.utf8))
         }
         defer {
             if terminal {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
                 FileHandle.standardError.write(Data("\n".utf8))
             }
         }

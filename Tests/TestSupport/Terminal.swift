@@ -93,8 +93,6 @@ public enum Terminal {
                 usleep(10_000)
                 drain()
             }
-            // Give the program a moment to switch echo off after printing its prompt.
-            usleep(50_000)
             let bytes = Array(step.type.utf8)
             _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
         }
