@@ -21,21 +21,36 @@ public struct BlobHeader: Sendable, Equatable {
     /// `source` names the file in the error.
     public static func parse(_ bytes: some Collection<UInt8>, source: String) throws(SealError) -> BlobHeader {
         let blob = Array(bytes)
+        return try complete(blob, fixed: try fixedPart(blob, source: source), source: source)
+    }
+
+    /// The fixed part of a header (bytes 0 ..< 15): checks magic and version and that those bytes
+    /// are there (steps 1 to 3 of docs/blob-format.md's opening order), then reads kind, key id and
+    /// context length without requiring the rest.
+    static func fixedPart(_ blob: [UInt8], source: String) throws(SealError) -> (kindByte: UInt8, keyID: [UInt8], contextCount: Int) {
         func fail(_ reason: SealError.Reason) -> SealError { SealError(source: source, reason: reason) }
         let magic = BlobFormat.magic
         if blob.count < magic.count {
+            // Too short to tell: a prefix of the magic (an empty file, say) is a truncated blob.
             throw fail(blob.elementsEqual(magic.prefix(blob.count)) ? .truncated(size: blob.count) : .notABlob)
         }
         guard blob.prefix(magic.count).elementsEqual(magic) else { throw fail(.notABlob) }
         guard blob.count > magic.count else { throw fail(.truncated(size: blob.count)) }
         guard blob[3] == BlobFormat.version else { throw fail(.unknownVersion(blob[3])) }
         guard blob.count >= BlobFormat.fixedHeaderCount else { throw fail(.truncated(size: blob.count)) }
-        let contextCount = Int(blob[13]) << 8 | Int(blob[14])
-        let count = BlobFormat.fixedHeaderCount + contextCount
-        guard blob.count >= count + BlobFormat.nonceCount + BlobFormat.tagCount else { throw fail(.truncated(size: blob.count)) }
+        return (blob[4], Array(blob[5..<13]), Int(blob[13]) << 8 | Int(blob[14]))
+    }
+
+    /// The whole header, once the blob is long enough for it plus a nonce and a tag (step 5).
+    static func complete(_ blob: [UInt8], fixed: (kindByte: UInt8, keyID: [UInt8], contextCount: Int),
+                         source: String) throws(SealError) -> BlobHeader {
+        let count = BlobFormat.fixedHeaderCount + fixed.contextCount
+        guard blob.count >= count + BlobFormat.nonceCount + BlobFormat.tagCount else {
+            throw SealError(source: source, reason: .truncated(size: blob.count))
+        }
         return BlobHeader(
-            kindByte: blob[4],
-            keyID: Array(blob[5..<13]),
+            kindByte: fixed.kindByte,
+            keyID: fixed.keyID,
             context: String(decoding: blob[BlobFormat.fixedHeaderCount..<count], as: UTF8.self),
             count: count
         )

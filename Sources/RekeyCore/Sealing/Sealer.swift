@@ -54,28 +54,13 @@ public struct Sealer: Sendable {
         Sodium.ready()
         func fail(_ reason: SealError.Reason) -> SealError { SealError(source: source, reason: reason) }
 
-        let magic = BlobFormat.magic
-        if blob.count < magic.count {
-            // Too short to tell: a prefix of the magic (an empty file, say) is a truncated blob.
-            throw fail(blob.elementsEqual(magic.prefix(blob.count)) ? .truncated(size: blob.count) : .notABlob)
-        }
-        guard blob.prefix(magic.count).elementsEqual(magic) else { throw fail(.notABlob) }
-        guard blob.count > magic.count else { throw fail(.truncated(size: blob.count)) }
-        guard blob[3] == BlobFormat.version else { throw fail(.unknownVersion(blob[3])) }
-        guard blob.count >= BlobFormat.fixedHeaderCount else { throw fail(.truncated(size: blob.count)) }
-        guard blob[4] == kind.rawValue else { throw fail(.wrongKind(expected: kind, found: blob[4])) }
-
-        let foundKeyID = Array(blob[5..<13])
-        guard foundKeyID == key.keyID else { throw fail(.wrongKey(loaded: key.keyID, sealedWith: foundKeyID)) }
-
-        let contextCount = Int(blob[13]) << 8 | Int(blob[14])
-        let headerCount = BlobFormat.fixedHeaderCount + contextCount
-        let minimum = headerCount + BlobFormat.nonceCount + BlobFormat.tagCount
-        guard blob.count >= minimum else { throw fail(.truncated(size: blob.count)) }
-
-        let foundContext = blob[BlobFormat.fixedHeaderCount..<headerCount]
-        guard foundContext.elementsEqual(context.utf8) else {
-            throw fail(.contextMismatch(expected: context, found: String(decoding: foundContext, as: UTF8.self)))
+        let fixed = try BlobHeader.fixedPart(blob, source: source)
+        guard fixed.kindByte == kind.rawValue else { throw fail(.wrongKind(expected: kind, found: fixed.kindByte)) }
+        guard fixed.keyID == key.keyID else { throw fail(.wrongKey(loaded: key.keyID, sealedWith: fixed.keyID)) }
+        let header = try BlobHeader.complete(blob, fixed: fixed, source: source)
+        let headerCount = header.count
+        guard blob[BlobFormat.fixedHeaderCount..<headerCount].elementsEqual(context.utf8) else {
+            throw fail(.contextMismatch(expected: context, found: header.context))
         }
 
         let cipherCount = blob.count - headerCount - BlobFormat.nonceCount
