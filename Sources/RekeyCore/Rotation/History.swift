@@ -67,8 +67,7 @@ public enum History {
         for run in RunJournal.runIDs(state: state) {
             let path = state.journalPath(run: run)
             do {
-                let read = try Journal.read(path: path, run: run, sealer: sealer)
-                var entry = entry(run: run, records: read.records.map(\.0), tornTail: read.tornTail)
+                var entry = entry(try RunJournal.load(state: state, run: run, sealer: sealer))
                 checkBackup(&entry)
                 // A journal with no whole record cannot say whose it is: it is always shown.
                 if let consumer, let owner = entry.consumer, owner != consumer { continue }
@@ -82,10 +81,14 @@ public enum History {
         return entries
     }
 
-    /// One run's entry from its records.
-    static func entry(run: String, records: [JournalRecord], tornTail: Bool) -> HistoryEntry {
-        let begin = records.first { $0.kind == .begin }
-        let end = records.last { [.done, .rolledBack, .failed].contains($0.kind) }
+    /// One run's entry from its journal. Begin, end, operation and "token deleted" are
+    /// `RunJournal`'s, the same answers recover and rollback act on. The token's value (which the
+    /// journal holds, sealed, and `RunJournal` keeps in `SecretBytes`) never enters an entry.
+    static func entry(_ journal: RunJournal) -> HistoryEntry {
+        let run = journal.run
+        let records = journal.records
+        let begin = journal.begin
+        let end = journal.end
         let outcome: HistoryEntry.Outcome = switch end?.kind {
         case .done: .done
         case .rolledBack: .rolledBack
@@ -96,26 +99,22 @@ public enum History {
             run: run,
             time: (begin ?? records.first).map { UTCFormat.iso(Date(timeIntervalSince1970: TimeInterval($0.at))) } ?? time(ofRun: run),
             consumer: records.first?.consumer,
-            operation: begin?.operation ?? (begin == nil ? nil : "rotate"),
+            operation: begin == nil ? nil : journal.operation,
             outcome: outcome,
             exitCode: end?.exitCode,
             file: records.first { $0.file != nil }?.file,
             previousLastEight: begin?.lastEight,
-            backup: records.first { $0.kind == .backedUp }?.backup,
+            backup: journal.first(.backedUp)?.backup,
             rollbackOf: begin?.rollbackOf
         )
-        let minted = records.first { $0.kind == .minted }
-        let minting = records.first { $0.kind == .minting }
-        if let name = minted?.tokenName ?? minting?.tokenName {
-            let deleted = records.contains { record in
-                record.kind == .deleted || (record.kind == .compensated && record.step == MintStep.stepName)
-            }
-            entry.token = .init(id: minted?.tokenID, name: name, lastEight: minted?.lastEight, deleted: deleted)
+        let minted = journal.first(.minted)
+        if let name = minted?.tokenName ?? journal.first(.minting)?.tokenName {
+            entry.token = .init(id: minted?.tokenID, name: name, lastEight: minted?.lastEight, deleted: journal.tokenDeleted)
         }
         if entry.operation == "rotate", outcome == .done, let backup = entry.backup {
             entry.rollbackRestores = .init(backup: backup, lastEight: entry.previousLastEight)
         }
-        if tornTail {
+        if journal.tornTail {
             entry.problem = "the journal's last record is torn (the process died while writing it); the records before it are shown"
         } else if records.isEmpty {
             entry.problem = "the journal is empty (the process died before its first record)"
