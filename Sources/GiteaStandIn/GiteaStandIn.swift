@@ -1,11 +1,24 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
 /// A stand-in Gitea server on loopback, faithful to the token API in `gitea-api.md`, with
-/// fault controls. A real HTTP server: tests talk to it over TCP like they would to Gitea.
+/// fault controls. A real HTTP(S) server: tests talk to it over TCP like they would to Gitea.
+///
+/// What it models, each following the Gitea source file named where it is implemented:
+/// single-use TOTP codes (`StandInState.signIn`), tokens in the query, header (any case) or as
+/// a Basic password, sudo, disabled accounts (`StandInAPI.authenticate`), Content-Type checks,
+/// scope refusals, `X-Total-Count` exposed to CORS, `created_at`/`last_used_at` (tokens routes),
+/// `GET`/`DELETE /token` (optional), Go-style ids in DELETE paths (`GoParseInt`), and `/version`
+/// stating the modelled version (`Options.version`).
+///
+/// Test controls, loopback only: `/_standin/faults` (`FaultRule`), `/_standin/users/{name}`
+/// (`AccountState`), `/_standin/otp-log` (`OTPCheck`). See the README, "The stand-in".
 ///
 /// ```swift
 /// let server = GiteaStandIn(users: [StandInUser(name: "alice", password: "pw")])
@@ -16,7 +29,46 @@ public actor GiteaStandIn {
     private let state: StandInState
     private let api: StandInAPI
     private let logger: Logger
+    private let tls: TLSFiles?
     private var running: Running?
+
+    /// The version `/version` reports by default: a 1.25 release with the 2026 TOTP replay fix.
+    public static let defaultVersion = "1.25.4"
+    /// Reported when `GET`/`DELETE /token` are on: those arrived in mid-2026.
+    public static let tokenEndpointsVersion = "1.26.0"
+    /// Reported when token timestamps are off: the last release before 1.24.
+    public static let withoutTimestampsVersion = "1.23.8"
+
+    /// What the stand-in models, fixed at creation.
+    public struct Options: Sendable {
+        /// Answer `GET /token` and `DELETE /token` like servers since mid-2026; otherwise 404.
+        public var tokenSelfEndpoints: Bool
+        /// List `created_at` and `last_used_at` per token, as Gitea 1.24 and later do.
+        public var tokenTimestamps: Bool
+        /// What `/version` says.
+        public var version: String
+
+        public init(tokenSelfEndpoints: Bool = false, tokenTimestamps: Bool = true, version: String? = nil) {
+            self.tokenSelfEndpoints = tokenSelfEndpoints
+            self.tokenTimestamps = tokenTimestamps
+            self.version =
+                version
+                ?? (!tokenTimestamps
+                    ? GiteaStandIn.withoutTimestampsVersion
+                    : tokenSelfEndpoints ? GiteaStandIn.tokenEndpointsVersion : GiteaStandIn.defaultVersion)
+        }
+    }
+
+    /// A PEM certificate chain and private key: the stand-in then serves https.
+    public struct TLSFiles: Sendable {
+        public var certificatePath: String
+        public var privateKeyPath: String
+
+        public init(certificatePath: String, privateKeyPath: String) {
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
 
     private struct Running {
         let group: ServiceGroup
@@ -27,24 +79,38 @@ public actor GiteaStandIn {
     /// - Parameters:
     ///   - users: the accounts; names are unique case-insensitively (the first one wins).
     ///   - tokenSelfEndpoints: answer `GET /token` and `DELETE /token` like newer servers.
-    ///   - logRequests: log each request's method and path at `.info` (the executable does);
-    ///     otherwise only warnings are logged.
+    ///   - tokenTimestamps: list `created_at`/`last_used_at` (1.24+); false models an older server.
+    ///   - version: what `/version` says; by default the version the other options model.
+    ///   - tls: serve https with this certificate and key.
+    ///   - singleUseOTP: refuse the one-time code accepted last for the user, as Gitea does since
+    ///     the 2026 replay fix; false models Gitea before it, which accepted a code again.
+    ///   - logRequests: log each request's method and path, and each one-time code check's user,
+    ///     step and outcome, at `.info` (the executable does); otherwise only warnings are logged.
+    ///     Never a query, header, body, password, code or token.
     ///   - now: the clock TOTP codes and timestamps use.
     public init(
         users: [StandInUser],
         tokenSelfEndpoints: Bool = false,
+        tokenTimestamps: Bool = true,
+        version: String? = nil,
+        tls: TLSFiles? = nil,
+        singleUseOTP: Bool = true,
         logRequests: Bool = false,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        let state = StandInState(users: users, now: now)
-        self.state = state
-        self.api = StandInAPI(state: state, tokenSelfEndpoints: tokenSelfEndpoints)
         var logger = Logger(label: "gitea-standin")
         logger.logLevel = logRequests ? .info : .warning
         self.logger = logger
+        let state = StandInState(users: users, now: now, logger: logger, singleUseOTP: singleUseOTP)
+        self.state = state
+        self.tls = tls
+        self.api = StandInAPI(
+            state: state,
+            options: Options(tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps, version: version))
     }
 
-    /// Starts serving on 127.0.0.1 and returns the base URL, e.g. `http://127.0.0.1:43117`.
+    /// Starts serving on 127.0.0.1 and returns the base URL, e.g. `http://127.0.0.1:43117`
+    /// (`https://` with `tls`).
     /// Port 0 picks a free port. Starting a running server returns its URL again.
     public func start(port: Int = 0) async throws -> String {
         try await start(host: "127.0.0.1", port: port)
@@ -79,8 +145,15 @@ public actor GiteaStandIn {
     private func launch(host: String, port: Int, signals: [UnixSignal]) async throws -> Running {
         if let running { return running }
         let (ports, portsContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
+        let server: HTTPServerBuilder
+        if let tls {
+            server = try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(tls))
+        } else {
+            server = .http1()
+        }
         let app = Application(
             router: api.makeRouter(logger: logger),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 if let port = channel.localAddress?.port {
@@ -108,18 +181,35 @@ public actor GiteaStandIn {
         guard let first = await iterator.next() else { throw StartError.stoppedBeforeListening }
         let boundPort = try first.get()
         let shownHost = (host == "0.0.0.0" || host == "::") ? "127.0.0.1" : host
-        let url = "http://\(shownHost.contains(":") ? "[\(shownHost)]" : shownHost):\(boundPort)"
+        let scheme = tls == nil ? "http" : "https"
+        let url = "\(scheme)://\(shownHost.contains(":") ? "[\(shownHost)]" : shownHost):\(boundPort)"
         await state.setBaseURL(url)
         let running = Running(group: group, task: task, baseURL: url)
         self.running = running
         return running
     }
 
+    private static func tlsConfiguration(_ files: TLSFiles) throws(StartError) -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        } catch {
+            throw .unreadableTLSFiles(certificate: files.certificatePath, key: files.privateKeyPath)
+        }
+    }
+
     public enum StartError: Error, CustomStringConvertible {
         case stoppedBeforeListening
+        case unreadableTLSFiles(certificate: String, key: String)
 
         public var description: String {
-            "the stand-in stopped before it was listening: check the port is free and try again"
+            switch self {
+            case .stoppedBeforeListening:
+                "the stand-in stopped before it was listening: check the port is free and try again"
+            case .unreadableTLSFiles(let certificate, let key):
+                "cannot use \(certificate) and \(key) for https: give a PEM certificate and its PEM private key"
+            }
         }
     }
 
@@ -143,4 +233,19 @@ public actor GiteaStandIn {
     public func requestLog() async -> [String] {
         await state.requestLog
     }
+
+    /// Every one-time code check so far, oldest first: user, step and outcome, never the code.
+    public func otpLog() async -> [OTPCheck] {
+        await state.otpLog
+    }
+
+    /// Disables or re-enables an account, or makes it one that must change its password, at
+    /// run time. Returns false when there is no such user.
+    @discardableResult
+    public func setAccountState(_ change: AccountState, ofUser name: String) async -> Bool {
+        await state.setState(change, ofUserNamed: name) != nil
+    }
+
+    /// What `/version` reports.
+    public nonisolated var version: String { api.options.version }
 }

@@ -9,8 +9,12 @@ struct GiteaStandInCommand: AsyncParsableCommand {
         commandName: "gitea-standin",
         abstract: "Serve a stand-in Gitea token API on 127.0.0.1 until SIGTERM or SIGINT.",
         discussion: """
-            Prints its base URL (http://127.0.0.1:PORT) as the first line on stdout. Fault rules are \
-            posted as JSON to /_standin/faults and cleared with DELETE /_standin/faults.
+            Prints its base URL (http://127.0.0.1:PORT, or https:// with --tls-cert) as the first line \
+            on stdout. Controls, for loopback clients only: fault rules are posted as JSON to \
+            /_standin/faults and cleared with DELETE /_standin/faults; POST /_standin/users/NAME with \
+            {"active": false} (or "prohibit_login", "must_change_password") changes an account; \
+            GET /_standin/otp-log lists one-time code checks (user, step, outcome). stderr logs each \
+            request's method and path and each code check, never a query, header, code or token.
             """
     )
 
@@ -26,8 +30,30 @@ struct GiteaStandInCommand: AsyncParsableCommand {
     @Flag(name: .customLong("token-endpoints"), help: "Answer GET /token and DELETE /token like newer servers.")
     var tokenEndpoints = false
 
+    @Flag(
+        name: .customLong("no-token-timestamps"),
+        help: "Model a server before 1.24: listed tokens carry no created_at or last_used_at.")
+    var noTokenTimestamps = false
+
+    @Flag(
+        name: .customLong("allow-otp-replay"),
+        help: "Model Gitea before the 2026 TOTP replay fix: accept the one-time code accepted last again.")
+    var allowOTPReplay = false
+
+    @Option(name: .customLong("gitea-version"), help: "What /version reports (default: the version the flags model).")
+    var giteaVersion: String?
+
+    @Option(name: .customLong("tls-cert"), help: "Serve https with this PEM certificate (chain); needs --tls-key.")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both, or neither for plain http")
+        }
         _ = try users()
     }
 
@@ -42,7 +68,12 @@ struct GiteaStandInCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let server = GiteaStandIn(users: try users(), tokenSelfEndpoints: tokenEndpoints, logRequests: true)
+        let tls = tlsCertificate.flatMap { certificate in
+            tlsKey.map { GiteaStandIn.TLSFiles(certificatePath: certificate, privateKeyPath: $0) }
+        }
+        let server = GiteaStandIn(
+            users: try users(), tokenSelfEndpoints: tokenEndpoints, tokenTimestamps: !noTokenTimestamps,
+            version: giteaVersion, tls: tls, singleUseOTP: !allowOTPReplay, logRequests: true)
         try await server.serveUntilSignalled(port: port) { baseURL in
             FileHandle.standardOutput.write(Data((baseURL + "\n").utf8))
         }

@@ -28,11 +28,13 @@ public enum TOTP {
         code(secret: try Base32.decode(seedBase32), counter: counter(at: date))
     }
 
-    /// Whether `candidate` is the code for the step holding `date` or the step before it.
-    static func accepts(_ candidate: String, secret: [UInt8], at date: Date) -> Bool {
+    /// The step whose code `candidate` is, among the previous, current and next step around
+    /// `date` (skew 1, as `totp.Validate` of pquerna/otp, which Gitea's `TwoFactor` uses);
+    /// nil when it is none of them.
+    static func matchingStep(_ candidate: String, secret: [UInt8], at date: Date) -> UInt64? {
         let now = counter(at: date)
-        let steps = now == 0 ? [now] : [now, now - 1]
-        return steps.contains { constantTimeEquals(code(secret: secret, counter: $0), candidate) }
+        let steps = (now == 0 ? [now] : [now - 1, now]) + [now + 1]
+        return steps.first { constantTimeEquals(code(secret: secret, counter: $0), candidate) }
     }
 
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

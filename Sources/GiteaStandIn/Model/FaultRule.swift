@@ -1,13 +1,24 @@
 /// A misbehaviour to inject into the next matching requests, posted as JSON to `/_standin/faults`.
 ///
 /// For the next `times` requests on `route` (0 = every one until cleared) the server waits
-/// `delayMilliseconds` — after doing the real work when `afterCommit` is set, before it otherwise —
-/// and then closes the connection without answering (`drop`), or answers `status` with a
-/// Gitea-shaped error body, or (neither set) gives the real answer. On `user`, `login` makes
-/// `/user` report that login instead of the caller's.
+/// `delay_ms` — after doing the real work when `after_commit` is set, before it otherwise — and
+/// then closes the connection without answering (`drop`), or answers `status` with a
+/// Gitea-shaped error body (its message `message` when given), or (neither set) gives the real
+/// answer. The delayed work is not cut short when the client hangs up: like a real server whose
+/// handler has started, a mint delayed past a SIGKILLed client still commits after the delay.
+///
+/// Hostile answers, for testing that a client validates what it is sent:
+/// - `name` (route `mint`): the 201 answer reports this name instead of the one requested;
+/// - `last_eight` (route `mint`): the 201 answer's `token_last_eight` is this instead;
+/// - `login` (route `user`): `/user` reports this login instead of the caller's;
+/// - `message` (with `status`): the error body's message, e.g. with control or bidi characters;
+/// - `trickle_ms`: the status line and headers go out at once, then the body one byte every
+///   `trickle_ms` milliseconds;
+/// - `extra_tokens` (route `list`): the listing holds this many more (older) tokens than the
+///   user has, with `X-Total-Count` to match, e.g. 6000 for "more than 5000 tokens".
 public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
     public enum Route: String, Sendable, Codable, CaseIterable {
-        case mint, list, delete, user, version, any
+        case mint, list, delete, user, version, token, any
     }
 
     public var route: Route
@@ -17,10 +28,16 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
     public var status: Int?
     public var drop: Bool
     public var login: String?
+    public var name: String?
+    public var lastEight: String?
+    public var message: String?
+    public var trickleMilliseconds: Int
+    public var extraTokens: Int
 
     public init(
         route: Route, times: Int = 1, delayMilliseconds: Int = 0, afterCommit: Bool = false,
-        status: Int? = nil, drop: Bool = false, login: String? = nil
+        status: Int? = nil, drop: Bool = false, login: String? = nil, name: String? = nil,
+        lastEight: String? = nil, message: String? = nil, trickleMilliseconds: Int = 0, extraTokens: Int = 0
     ) {
         self.route = route
         self.times = times
@@ -29,12 +46,20 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
         self.status = status
         self.drop = drop
         self.login = login
+        self.name = name
+        self.lastEight = lastEight
+        self.message = message
+        self.trickleMilliseconds = trickleMilliseconds
+        self.extraTokens = extraTokens
     }
 
     enum CodingKeys: String, CodingKey {
-        case route, times, status, drop, login
+        case route, times, status, drop, login, name, message
         case delayMilliseconds = "delay_ms"
         case afterCommit = "after_commit"
+        case lastEight = "last_eight"
+        case trickleMilliseconds = "trickle_ms"
+        case extraTokens = "extra_tokens"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,7 +71,12 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
             afterCommit: try container.decodeIfPresent(Bool.self, forKey: .afterCommit) ?? false,
             status: try container.decodeIfPresent(Int.self, forKey: .status),
             drop: try container.decodeIfPresent(Bool.self, forKey: .drop) ?? false,
-            login: try container.decodeIfPresent(String.self, forKey: .login)
+            login: try container.decodeIfPresent(String.self, forKey: .login),
+            name: try container.decodeIfPresent(String.self, forKey: .name),
+            lastEight: try container.decodeIfPresent(String.self, forKey: .lastEight),
+            message: try container.decodeIfPresent(String.self, forKey: .message),
+            trickleMilliseconds: try container.decodeIfPresent(Int.self, forKey: .trickleMilliseconds) ?? 0,
+            extraTokens: try container.decodeIfPresent(Int.self, forKey: .extraTokens) ?? 0
         )
     }
 
@@ -56,18 +86,32 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
         if !(0...600_000).contains(delayMilliseconds) { return "delay_ms must be between 0 and 600000" }
         if let status, !(200...599).contains(status) { return "status must be between 200 and 599" }
         if login != nil && route != .user && route != .any { return "login applies only to route user" }
+        if (name != nil || lastEight != nil) && route != .mint && route != .any {
+            return "name and last_eight apply only to route mint"
+        }
+        if message != nil && status == nil { return "message needs a status" }
+        if !(0...60_000).contains(trickleMilliseconds) { return "trickle_ms must be between 0 and 60000" }
+        if !(0...100_000).contains(extraTokens) { return "extra_tokens must be between 0 and 100000" }
+        if extraTokens > 0 && route != .list && route != .any { return "extra_tokens applies only to route list" }
         return nil
     }
 
     func applies(to route: Route) -> Bool { self.route == .any || self.route == route }
 
+    /// Names what the rule does; free-text fields are shown by length only, as they may hold
+    /// control characters meant for the client under test, not for a log reader's terminal.
     public var description: String {
         var parts = ["\(route.rawValue)", "times=\(times)"]
         if delayMilliseconds > 0 { parts.append("delay=\(delayMilliseconds)ms") }
         if afterCommit { parts.append("after-commit") }
         if let status { parts.append("status=\(status)") }
         if drop { parts.append("drop") }
-        if let login { parts.append("login=\(login)") }
+        if let login { parts.append("login(\(login.unicodeScalars.count) chars)") }
+        if let name { parts.append("name(\(name.unicodeScalars.count) chars)") }
+        if let lastEight { parts.append("last-eight(\(lastEight.unicodeScalars.count) chars)") }
+        if let message { parts.append("message(\(message.unicodeScalars.count) chars)") }
+        if trickleMilliseconds > 0 { parts.append("trickle=\(trickleMilliseconds)ms") }
+        if extraTokens > 0 { parts.append("extra-tokens=\(extraTokens)") }
         return "fault(" + parts.joined(separator: " ") + ")"
     }
 }

@@ -38,8 +38,8 @@ extension StandInAPI {
             last_login = (account.lastLogin ?? account.created).formatted(.iso8601)
             created = account.created.formatted(.iso8601)
             restricted = false
-            active = true
-            prohibit_login = false
+            active = account.isActive
+            prohibit_login = account.prohibitLogin
             location = ""
             website = ""
             description = ""
@@ -55,8 +55,8 @@ extension StandInAPI {
     func currentUser(_ request: Request, _ context: StandInContext) async throws -> Response {
         try await faulted(.user, context) { rule in
             let caller = try await authenticate(request)
-            if case .token(_, let token) = caller, !token.scopes.allows("user", write: false) {
-                throw APIError.missingScope("read:user")
+            if case .token(_, let token, _) = caller, !token.scopes.allows("user", write: false) {
+                throw APIError.missingScope("read:user", tokenScope: token.scopes)
             }
             guard let account = caller.account else { throw APIError.tokenRequired }
             let login = rule?.login ?? account.name
@@ -64,11 +64,13 @@ extension StandInAPI {
         }
     }
 
-    /// `GET /version`: public, though a bad credential is still refused before it, as in Gitea.
+    /// `GET /version` (routers/api/v1/misc/version.go): public, though a bad credential is still
+    /// refused before it, as in Gitea. It states the version the stand-in models.
     func version(_ request: Request, _ context: StandInContext) async throws -> Response {
-        try await faulted(.version, context) { _ in
+        let version = options.version
+        return try await faulted(.version, context) { _ in
             _ = try await authenticate(request)
-            return JSONResponse.make(status: 200, ["version": "1.22.3"])
+            return JSONResponse.make(status: 200, ["version": version])
         }
     }
 
@@ -86,21 +88,27 @@ extension StandInAPI {
         let user: Owner
     }
 
-    /// The calling token, for `GET /token` and `DELETE /token` (only on newer servers).
+    /// The calling token, for `GET /token` and `DELETE /token` (only on newer servers). Only a
+    /// token in the `Authorization` header names itself: a password, a token in the query or
+    /// as a Basic password gets 404 `invalid personal token`; no credentials 401.
     private func callingToken(_ request: Request) async throws(APIError) -> (Account, TokenRecord) {
-        guard case .token(let account, let token) = try await authenticate(request) else { throw .tokenRequired }
-        return (account, token)
+        let caller = try await authenticate(request)
+        switch caller {
+        case .token(let account, let token, via: .header): return (account, token)
+        case .anonymous: throw .tokenRequired
+        default: throw .notFound("invalid personal token")
+        }
     }
 
     func selfToken(_ request: Request, _ context: StandInContext) async throws -> Response {
-        try await faulted(.any, context) { _ in
+        try await faulted(.token, context) { _ in
             let (account, token) = try await callingToken(request)
             return JSONResponse.make(
                 status: 200,
                 SelfTokenJSON(
                     id: token.id, name: token.name, scopes: token.scopes.names,
                     created_at: token.created.formatted(.iso8601),
-                    last_used_at: (token.lastUsed ?? token.created).formatted(.iso8601),
+                    last_used_at: token.lastUsed.formatted(.iso8601),
                     user: .init(id: account.id, login: account.name)
                 )
             )
@@ -108,7 +116,7 @@ extension StandInAPI {
     }
 
     func revokeSelfToken(_ request: Request, _ context: StandInContext) async throws -> Response {
-        try await faulted(.any, context) { _ in
+        try await faulted(.token, context) { _ in
             let (_, token) = try await callingToken(request)
             await state.revoke(tokenID: token.id)
             return JSONResponse.empty(status: 204)

@@ -1,11 +1,13 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The routes' shared handle on the server state, and the wrapper that turns refusals into
 /// Gitea-shaped answers and applies fault rules.
 struct StandInAPI: Sendable {
     let state: StandInState
-    let tokenSelfEndpoints: Bool
+    let options: GiteaStandIn.Options
 
     /// Runs `operation`, turning an `APIError` into its JSON answer.
     func answer(_ operation: () async throws -> Response) async throws -> Response {
@@ -17,37 +19,78 @@ struct StandInAPI: Sendable {
     }
 
     /// Applies the first pending fault rule for `route`, if any, around the real operation.
-    /// The operation gets the rule so that `/user` can honour `login`.
+    /// The operation gets the rule so that mint and `/user` can honour its hostile fields.
+    ///
+    /// With a rule, the work runs in a task of its own: a client that hangs up (a SIGKILLed
+    /// rekey) does not cancel a delayed mint, which then commits after the delay as a request
+    /// already inside a real server would.
     func faulted(
         _ route: FaultRule.Route,
         _ context: StandInContext,
-        _ operation: (FaultRule?) async throws -> Response
+        _ operation: @escaping @Sendable (FaultRule?) async throws -> Response
     ) async throws -> Response {
         guard let rule = await state.takeFault(for: route) else {
             return try await answer { try await operation(nil) }
         }
-        var committed: Response?
-        if rule.afterCommit {
-            committed = try await answer { try await operation(rule) }
-        }
-        if rule.delayMilliseconds > 0 {
-            try await Task.sleep(for: .milliseconds(rule.delayMilliseconds))
-        }
-        if rule.drop {
-            try? await context.channel.close(mode: .all).get()
-            throw ConnectionDropped()
-        }
-        if let status = rule.status {
-            return APIError.injected(status: status).response(baseURL: await state.baseURL)
-        }
-        if let committed { return committed }
-        return try await answer { try await operation(rule) }
+        let channel = context.channel
+        let response = try await Task { () async throws -> Response in
+            var committed: Response?
+            if rule.afterCommit {
+                committed = try await answer { try await operation(rule) }
+            }
+            if rule.delayMilliseconds > 0 {
+                try await Task.sleep(for: .milliseconds(rule.delayMilliseconds))
+            }
+            if rule.drop {
+                try? await channel.close(mode: .all).get()
+                throw ConnectionDropped()
+            }
+            if let status = rule.status {
+                return APIError.injected(status: status, message: rule.message).response(baseURL: await state.baseURL)
+            }
+            if let committed { return committed }
+            return try await answer { try await operation(rule) }
+        }.value
+        guard rule.trickleMilliseconds > 0 else { return response }
+        return response.trickled(every: .milliseconds(rule.trickleMilliseconds))
     }
 
-    /// Reads a request body, capped; Gitea's own limit is far larger than anything sent here.
+    /// A request's body. The middleware has already read it into memory (capped at 1 MiB), so
+    /// a delayed handler still has it after the client hung up.
     func body(of request: Request) async throws -> Data {
         var request = request
-        let buffer = try await request.collectBody(upTo: 1 << 20)
+        let buffer = try await request.collectBody(upTo: StandInMiddleware.bodyLimit)
         return Data(buffer.readableBytesView)
+    }
+}
+
+extension Response {
+    /// The same answer with its head sent at once and its body one byte per `interval`.
+    func trickled(every interval: Duration) -> Response {
+        var response = self
+        let original = body
+        response.body = ResponseBody(contentLength: original.contentLength) { writer in
+            try await original.write(TrickleWriter(parent: writer, interval: interval))
+        }
+        return response
+    }
+}
+
+/// Passes a body on one byte at a time with a pause before each byte after the first.
+private struct TrickleWriter: ResponseBodyWriter {
+    var parent: any ResponseBodyWriter
+    let interval: Duration
+    var started = false
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        for byte in buffer.readableBytesView {
+            if started { try await Task.sleep(for: interval) }
+            started = true
+            try await parent.write(ByteBuffer(bytes: [byte]))
+        }
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await parent.finish(trailingHeaders)
     }
 }

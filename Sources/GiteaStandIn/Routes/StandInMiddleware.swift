@@ -1,10 +1,14 @@
 import Hummingbird
 import Logging
 
-/// Runs around every request: records method and path (never headers, never the query),
-/// keeps the fault controls to loopback peers, and gives unknown routes Gitea's 404 body.
+/// Runs around every request: records method and path (never headers, never the query, which
+/// may carry `?token=`), keeps the controls to loopback peers, reads the body into memory, and
+/// gives unknown routes Gitea's 404 body.
 struct StandInMiddleware: RouterMiddleware {
     typealias Context = StandInContext
+
+    /// Far below Gitea's own limit, and far above anything a token call sends.
+    static let bodyLimit = 1 << 20
 
     let state: StandInState
     let logger: Logger
@@ -24,6 +28,12 @@ struct StandInMiddleware: RouterMiddleware {
             }
         } else {
             await state.record(method: method, path: path)
+        }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: Self.bodyLimit)
+        } catch {
+            return APIError(status: 413, message: "request body too large").response(baseURL: await state.baseURL)
         }
         do {
             return try await next(request, context)

@@ -14,13 +14,15 @@ extension StandInAPI {
         api.delete("users/{username}/tokens/{id}", use: delete)
         api.get("user", use: currentUser)
         api.get("version", use: version)
-        if tokenSelfEndpoints {
+        if options.tokenSelfEndpoints {
             api.get("token", use: selfToken)
             api.delete("token", use: revokeSelfToken)
         }
 
         router.post("_standin/faults", use: addFault)
         router.delete("_standin/faults", use: clearFaults)
+        router.post("_standin/users/{name}", use: setAccountState)
+        router.get("_standin/otp-log", use: otpLog)
         return router
     }
 }

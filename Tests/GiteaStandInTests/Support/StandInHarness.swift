@@ -21,12 +21,15 @@ enum Credentials {
     case basic(String, String)
     case token(String)
     case bearer(String)
+    /// Any `Authorization` header, verbatim.
+    case raw(String)
 
     var header: String {
         switch self {
         case .basic(let name, let password): "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()
         case .token(let value): "token \(value)"
         case .bearer(let value): "Bearer \(value)"
+        case .raw(let value): value
         }
     }
 }
@@ -50,7 +53,8 @@ struct StandIn {
 
     func send(
         _ method: HTTPMethod, _ path: String, as credentials: Credentials? = nil,
-        otp: String? = nil, json: String? = nil, to base: String? = nil, timeout: TimeAmount = .seconds(20)
+        otp: String? = nil, json: String? = nil, to base: String? = nil, timeout: TimeAmount = .seconds(20),
+        headers: [(String, String)] = [], body: (contentType: String?, text: String)? = nil
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: (base ?? baseURL) + path)
         request.method = method
@@ -60,6 +64,11 @@ struct StandIn {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         }
+        if let body {
+            if let type = body.contentType { request.headers.add(name: "Content-Type", value: type) }
+            request.body = .bytes(ByteBuffer(string: body.text))
+        }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 4 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(body.readableBytesView))
@@ -104,16 +113,21 @@ let rfcSeed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 func withStandIn<T>(
     users: [StandInUser] = [alice, bob, root],
     tokenSelfEndpoints: Bool = false,
+    tokenTimestamps: Bool = true,
+    singleUseOTP: Bool = true,
     clock: TestClock? = nil,
     host: String = "127.0.0.1",
     _ body: (StandIn) async throws -> T
 ) async throws -> T {
-    let server: GiteaStandIn
+    let now: @Sendable () -> Date
     if let clock {
-        server = GiteaStandIn(users: users, tokenSelfEndpoints: tokenSelfEndpoints, now: { clock.now })
+        now = { clock.now }
     } else {
-        server = GiteaStandIn(users: users, tokenSelfEndpoints: tokenSelfEndpoints)
+        now = { Date() }
     }
+    let server = GiteaStandIn(
+        users: users, tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps,
+        singleUseOTP: singleUseOTP, now: now)
     let url = try await server.start(host: host, port: 0)
     do {
         let result = try await body(StandIn(server: server, baseURL: url))
