@@ -67,6 +67,19 @@ struct TLSTests {
         #expect(listed?.status.code == 200)
     }
 
+    @Test("EndToEndHost(tls: true) serves https with the certificate it hands to tests")
+    func endToEndHost() async throws {
+        let host = try await EndToEndHost(tls: true)
+        let certificate = try #require(host.certificate)
+        let trusted = try await ProcessRunner.run(
+            "/usr/bin/curl", ["-sS", "--cacert", certificate.certificatePath, host.baseURL + "/api/v1/version"],
+            environment: [:])
+        await host.shutdown()
+        #expect(host.baseURL.hasPrefix("https://127.0.0.1:"))
+        #expect(trusted.status == 0, "curl: \(trusted.stderr)")
+        #expect(trusted.stdout.contains(GiteaStandIn.defaultVersion))
+    }
+
     @Test("--tls-cert without --tls-key, or an unreadable certificate, is refused with a clear message")
     func badFlags() async throws {
         let certificate = try SelfSignedCertificate()

@@ -53,22 +53,3 @@ final class StandInProcess {
         return (try? String(contentsOfFile: directory.file("stderr"), encoding: .utf8)) ?? ""
     }
 }
-
-/// A throwaway self-signed certificate for 127.0.0.1 and localhost, made by `openssl`.
-struct SelfSignedCertificate {
-    let directory = TempDirectory("standin-tls")
-    var certificatePath: String { directory.file("cert.pem") }
-    var keyPath: String { directory.file("key.pem") }
-
-    init() throws {
-        let result = try ProcessRunner.runBlocking(
-            "/usr/bin/openssl",
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", directory.file("key.pem"), "-out", directory.file("cert.pem"),
-            ],
-            environment: [:])
-        guard result.status == 0 else { throw HarnessError.unexpected("openssl failed: \(result.stderr)") }
-    }
-}
