@@ -37,6 +37,29 @@ struct HostileFaultTests {
         }
     }
 
+    @Test("sha1: the mint answer carries a malformed value; the stored token keeps its real one")
+    func malformedValue() async throws {
+        try await withStandIn { (standIn) async throws in
+            let upper = String(repeating: "AB", count: 20)
+            _ = try await standIn.addFault(Self.rule(["route": "mint", "sha1": upper]))
+            let reply = try await standIn.mint("t")
+            #expect(reply.object["sha1"] as? String == upper)
+            #expect(try await standIn.send(.GET, "/api/v1/user", as: .token(upper)).status == 401)
+            #expect(await standIn.server.tokens(of: "alice").map(\.name) == ["t"])
+        }
+    }
+
+    @Test("pad_bytes: the answer is followed by that many spaces, still valid JSON")
+    func padded() async throws {
+        try await withStandIn { (standIn) async throws in
+            _ = try await standIn.addFault(#"{"route": "version", "pad_bytes": 2097152}"#)
+            let reply = try await standIn.send(.GET, "/api/v1/version")
+            #expect(reply.body.count == 2_097_152 + #"{"version":"\#(GiteaStandIn.defaultVersion)"}"#.utf8.count)
+            #expect(reply.headers["Content-Length"].first == String(reply.body.count))
+            #expect(reply.object["version"] as? String == GiteaStandIn.defaultVersion)
+        }
+    }
+
     @Test("control, bidi and line-separator characters reach the client in login and error message")
     func controlCharacters() async throws {
         let login = "root\u{1B}[2J\r\u{202E}nimda"
@@ -116,7 +139,8 @@ struct HostileFaultTests {
     @Test(
         "rules whose hostile fields do not fit their route are refused with 422",
         arguments: [
-            #"{"route": "list", "name": "x"}"#, #"{"route": "user", "last_eight": "x"}"#,
+            #"{"route": "list", "name": "x"}"#, #"{"route": "user", "last_eight": "x"}"#, #"{"route": "list", "sha1": "x"}"#,
+            #"{"route": "version", "pad_bytes": -1}"#,
             #"{"route": "mint", "message": "no status"}"#, #"{"route": "mint", "extra_tokens": 10}"#,
             #"{"route": "list", "extra_tokens": 100001}"#, #"{"route": "version", "trickle_ms": -1}"#,
         ])
