@@ -165,7 +165,8 @@ public actor GiteaStandIn {
             logger: logger
         )
         var configuration = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: signals, logger: logger
+            services: [app, CancelDelayedWorkOnShutdown(state: state)], gracefulShutdownSignals: signals,
+            logger: logger
         )
         configuration.maximumGracefulShutdownDuration = .seconds(2)
         let group = ServiceGroup(configuration: configuration)
@@ -189,6 +190,17 @@ public actor GiteaStandIn {
         let running = Running(group: group, task: task, baseURL: url)
         self.running = running
         return running
+    }
+
+    /// Shut down first (services stop in reverse order): cancels delayed fault work, so that
+    /// SIGTERM, like `stop()`, does not wait out a long `delay_ms`.
+    private struct CancelDelayedWorkOnShutdown: Service {
+        let state: StandInState
+
+        func run() async throws {
+            try? await gracefulShutdown()
+            await state.cancelPendingWork()
+        }
     }
 
     private static func tlsConfiguration(_ files: TLSFiles) throws(StartError) -> TLSConfiguration {

@@ -172,3 +172,18 @@ struct StopDuringDelayTests {
         pending.cancel()
     }
 }
+
+extension StopDuringDelayTests {
+    @Test("the executable exits on SIGTERM without waiting out a pending 60 s delay")
+    func sigtermDoesNotHang() async throws {
+        let process = try await StandInProcess(["--user", "alice:alice-pw"])
+        let standIn = StandIn(server: GiteaStandIn(users: []), baseURL: process.url)
+        #expect(try await standIn.addFault(#"{"route": "mint", "delay_ms": 60000}"#).status == 201)
+        let pending = Task { try? await standIn.mint("slow", timeout: .seconds(90)) }
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await process.stop()
+        pending.cancel()
+        // stop() sends SIGTERM and only resorts to SIGKILL after 20 s.
+        #expect(process.process.terminationReason == .exit)
+    }
+}
