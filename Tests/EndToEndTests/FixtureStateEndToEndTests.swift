@@ -67,7 +67,7 @@ struct FixtureStateEndToEndTests {
         // the rotation it undid, the failed probe, the first rotation.
         let before = try await history()
         #expect(before.map(\.outcome) == [.unfinished, .done, .done, .rolledBack, .done])
-        #expect(before.map(\.operation) == ["rotate", "rollback", "rotate", "rotate", "rotate"])
+        #expect(before.map(\.operation) == [.rotate, .rollback, .rotate, .rotate, .rotate])
         #expect(before[3].exitCode == 80)
         #expect(before[2].rolledBackBy == before[1].run)
         #expect(before[1].rollbackOf == before[2].run)

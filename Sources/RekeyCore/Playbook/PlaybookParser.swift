@@ -229,12 +229,12 @@ struct PlaybookParser {
             }
             steps.append(step)
         }
-        // A token minted but never written anywhere would be orphaned, and a run that mints nothing
-        // rotates nothing: mint and rewrite go together, and rewrite needs its backup.
-        let requirements: [(StepKind, [StepKind])] = [(.rewrite, [.backup, .mint]), (.probe, [.rewrite]), (.mint, [.rewrite])]
-        for (step, needed) in requirements where steps.contains(step) {
-            if let missing = needed.first(where: { !steps.contains($0) }) {
-                let index = steps.firstIndex(of: step)!
+        // Each step names the steps it needs (`StepRegistry`): a token minted but never written
+        // anywhere would be orphaned, a run that mints nothing rotates nothing, and a rewrite needs
+        // its backup. Later steps are checked first, so the message names the step that was listed.
+        for entry in StepRegistry.standard.entries.reversed() {
+            guard let step = StepKind(rawValue: entry.name), let index = steps.firstIndex(of: step) else { continue }
+            if let missing = entry.requires.compactMap(StepKind.init(rawValue:)).first(where: { !steps.contains($0) }) {
                 let relation = Self.rank(of: missing) < Self.rank(of: step) ? "before" : "after"
                 throw reader.error(at: items[index].node, "step \(step.rawValue) needs \(missing.rawValue) \(relation) it",
                                    "add \(missing.rawValue) to steps")
@@ -268,7 +268,7 @@ struct PlaybookParser {
     }
 
     private static func rank(of step: StepKind) -> Int {
-        StepKind.allCases.firstIndex(of: step)!
+        StepRegistry.standard.rank(of: step.rawValue) ?? .max
     }
 
     private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {

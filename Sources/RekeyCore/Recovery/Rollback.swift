@@ -65,8 +65,10 @@ public struct Rollback {
 
         let journals = RunJournal.all(state: state, sealer: sealer).journals.filter { $0.consumer == request.consumer }
         let target = try chooseRun(request, journals: journals)
+        // What the run left in the file: journaled by its rewrite, or implied by its commit (a run
+        // that `recover` finished after a kill between the rename and the `rewritten` record).
         guard let begin = target.begin, let file = begin.file, let key = begin.key,
-              let rewrittenSHA = target.last(.rewritten)?.sha256After else {
+              let rewrittenSHA = target.facts.fileAfter else {
             throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
         }
         let fileLock = try TargetLock.acquire(state, file: file)
@@ -77,7 +79,7 @@ public struct Rollback {
         let restoredSHA = Digest.sha256Hex(restored)
         let current = try EnvFileUnreadable.read(file)
         let currentSHA = Digest.sha256Hex(current)
-        let minted = target.mintedToken
+        let minted = target.facts.minted
         let api = try services.client(begin, run: target.run)
         let tokenLabel = minted.map { "token \($0.id) \($0.name) (…\($0.lastEight))" }
 
@@ -124,7 +126,7 @@ public struct Rollback {
             try journal.append(entry)
         }
         try record(.begin) {
-            $0.operation = "rollback"; $0.rollbackOf = target.run; $0.sha256 = currentSHA; $0.sha256After = restoredSHA
+            $0.operation = .rollback; $0.rollbackOf = target.run; $0.sha256 = currentSHA; $0.sha256After = restoredSHA
             $0.backup = backup; $0.key = key; $0.server = begin.server; $0.persona = begin.persona
             $0.vaultEntry = begin.vaultEntry; $0.login = begin.login; $0.keepToken = request.keepToken
             $0.tokenID = minted?.id; $0.tokenName = minted?.name; $0.lastEight = minted?.lastEight

@@ -24,7 +24,7 @@ struct RunSettler {
             actions.append("removed leftover temp file \(leftover)")
             try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
         }
-        if journal.operation == "rollback" {
+        if journal.operation == .rollback {
             return try await settleRollback(begin, appender: appender, actions: &actions)
         }
         return try await settleRotation(begin, appender: appender, actions: &actions)
@@ -44,7 +44,8 @@ struct RunSettler {
             let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: token) }
             switch probe {
             case .success(let login) where TokenProbe.matches(login, expected: begin.login):
-                try append(appender, .probed, from: begin) { $0.login = login; $0.tokenID = journal.mintedToken?.id }
+                try append(appender, .probed, from: begin) { $0.login = login; $0.tokenID = journal.facts.minted?.id }
+                try append(appender, .committed, from: begin) { _ in }
                 try append(appender, .done, from: begin) { $0.detail = "recovered: finished; the file holds the new token and it probes fine" }
                 actions.append("the file holds the new token \(token.redactedTail) and it authenticates as \(login): run finished")
                 return "\(file) holds the new \(key) \(token.redactedTail), verified"
@@ -77,12 +78,12 @@ struct RunSettler {
     /// Deletes the run's token: by id when the mint answer was journaled, else by its journaled
     /// name. Refuses to delete a token that the consumer's file holds.
     private func deleteRunToken(_ begin: JournalRecord, appender: Journal, actions: inout [String]) async throws {
-        guard !journal.tokenDeleted else { return }
+        guard !journal.facts.tokenDeleted else { return }
         let name = journal.first(.minting)?.tokenName
-        guard journal.mintedToken != nil || name != nil else { return }
+        guard journal.facts.minted != nil || name != nil else { return }
         let api = try client(begin)
         let credential = try credentialFor(begin)
-        guard let deletion = try await api.deleteRunToken(persona: begin.persona ?? "", known: journal.mintedToken, name: name, auth: credential)
+        guard let deletion = try await api.deleteRunToken(persona: begin.persona ?? "", known: journal.facts.minted, name: name, auth: credential)
         else { return }
         if let token = deletion.token {
             try append(appender, .deleted, from: begin) { $0.tokenID = token.id; $0.tokenName = token.name; $0.lastEight = token.lastEight }
@@ -99,7 +100,7 @@ struct RunSettler {
         let current = try? AtomicFile.readSecret(file)
         let currentSHA = current.map(Digest.sha256Hex)
         if currentSHA == restoredSHA {
-            if begin.keepToken != true, !journal.tokenDeleted, let id = begin.tokenID {
+            if begin.keepToken != true, !journal.facts.tokenDeleted, let id = begin.tokenID {
                 let token = TokenInfo(id: id, name: begin.tokenName ?? "", lastEight: begin.lastEight ?? "", scopes: [])
                 if let deletion = try await client(begin).deleteRunToken(persona: begin.persona ?? "", known: token, name: nil,
                                                                          auth: try credentialFor(begin)) {

@@ -9,25 +9,25 @@ public struct ValidateStep: Step {
 
     public init(vault: Vault) { self.vault = vault }
 
-    public func perform(_ run: RunContext) async throws -> String {
+    public func perform(_ run: RunContext) async throws -> StepResult {
         let snapshot = try Preflight.inspect(run.playbook, vault: vault)
         run.credential = snapshot.entry.credential
         run.original = snapshot.contents
-        run.originalSHA256 = Digest.sha256Hex(snapshot.contents)
         run.document = snapshot.document
-        run.previousLastEight = snapshot.previousLastEight
+        run.facts.fileBefore = Digest.sha256Hex(snapshot.contents)
+        run.facts.previousLastEight = snapshot.previousLastEight
 
         var record = run.newRecord(.begin)
-        record.sha256 = run.originalSHA256
-        record.lastEight = run.previousLastEight
+        record.sha256 = run.facts.fileBefore
+        record.lastEight = run.facts.previousLastEight
         record.login = run.playbook.probe?.login
-        record.operation = "rotate"
+        record.operation = .rotate
         record.server = run.playbook.gitea.url
         record.persona = run.playbook.gitea.persona
         record.vaultEntry = run.playbook.gitea.auth
         record.key = run.playbook.target.key
         try run.journal.append(record)
-        return snapshot.summary
+        return StepResult(snapshot.summary)
     }
 }
 
