@@ -66,8 +66,6 @@ extension GiteaAPI {
 
 /// What deleting a run's token did, with a one-line summary for people.
 public struct TokenDeletion: Sendable {
-    public enum Outcome: Sendable { case deleted, alreadyGone, neverExisted }
-    public var outcome: Outcome
     /// The token found and deleted (or found gone); nil when none by that name existed.
     public var token: TokenInfo?
     public var summary: String
@@ -83,7 +81,7 @@ extension GiteaAPI {
         var suffix = ""
         if target == nil, let name {
             guard let found = try await findToken(persona: persona, named: name, auth: auth) else {
-                return TokenDeletion(outcome: .neverExisted, token: nil, summary: "no token named \(name) exists on the server; nothing to delete")
+                return TokenDeletion(token: nil, summary: "no token named \(name) exists on the server; nothing to delete")
             }
             target = found
             suffix = ", found by name after a lost answer"
@@ -95,8 +93,8 @@ extension GiteaAPI {
         }
         if case .failure(let error) = result {
             guard error.status == 404 else { throw error }
-            return TokenDeletion(outcome: .alreadyGone, token: target, summary: "\(label) was already gone")
+            return TokenDeletion(token: target, summary: "\(label) was already gone")
         }
-        return TokenDeletion(outcome: .deleted, token: target, summary: "deleted \(label)")
+        return TokenDeletion(token: target, summary: "deleted \(label)")
     }
 }

@@ -93,11 +93,10 @@ struct PlaybookParser {
 
     // MARK: Fields
 
-    /// A consumer, persona, vault entry or login: `[A-Za-z0-9._-]{1,64}`, not only dots.
+    /// A consumer, persona, vault entry or login: the state directory's name rule (`SafeName`).
     private func name(_ node: Node, key: String) throws(PlaybookError) -> String {
         let value = try reader.string(node, key: key).value
-        let allowed = value.unicodeScalars.allSatisfy { Self.isNameScalar($0) }
-        guard allowed, value.unicodeScalars.count <= 64, value.contains(where: { $0 != "." }) else {
+        guard SafeName.isValid(value) else {
             throw reader.error(at: node, "\(key) \(PlaybookError.show(value)) is not a valid name",
                                "use 1 to 64 letters, digits, '.', '_' or '-' (not only dots)")
         }
@@ -269,10 +268,5 @@ struct PlaybookParser {
 
     private static func rank(of step: StepKind) -> Int {
         StepRegistry.standard.rank(of: step.rawValue) ?? .max
-    }
-
-    private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-            || scalar == "." || scalar == "_" || scalar == "-"
     }
 }

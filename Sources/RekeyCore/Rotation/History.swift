@@ -147,12 +147,7 @@ public enum History {
 
     /// The start time encoded in a run id (`20261129T083000Z-042137-3f9a`), or the id itself when it has none.
     static func time(ofRun run: String) -> String {
-        let stamp = run.prefix(16)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        guard let date = formatter.date(from: String(stamp)) else { return "unknown time" }
+        guard let date = UTCFormat.parseCompact(String(run.prefix(16))) else { return "unknown time" }
         return UTCFormat.iso(date)
     }
 }
