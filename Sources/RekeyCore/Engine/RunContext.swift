@@ -28,7 +28,7 @@ public final class RunContext {
     }
 
     public init(playbook: Playbook, run: RunID, startedAt: Date, gitea: any GiteaAPI, state: StateDirectory,
-                sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now) {
         self.playbook = playbook
         self.run = run
         self.startedAt = startedAt

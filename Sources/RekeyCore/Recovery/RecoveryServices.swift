@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What `rekey recover` and `rekey rollback` need to act on a journaled run without its playbook:
@@ -8,8 +9,11 @@ public struct RecoveryServices: Sendable {
     public let sealer: Sealer
     public let logger: Logger
     public let gitea: @Sendable (String) -> any GiteaAPI
+    public let now: @Sendable () -> Date
 
-    public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+    public init(state: StateDirectory, sealer: Sealer, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now,
+                gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+        self.now = now
         self.state = state
         self.sealer = sealer
         self.logger = logger

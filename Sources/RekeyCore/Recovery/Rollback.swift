@@ -116,11 +116,11 @@ public struct Rollback {
         }
 
         // From here on the rollback is a journaled run of its own.
-        let rollbackRun = RunID.make(at: Date())
+        let rollbackRun = RunID.make(at: services.now())
         try active.mark(consumer: request.consumer, run: rollbackRun.value)
         let journal = Journal(state: state, run: rollbackRun, sealer: sealer)
         func record(_ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void = { _ in }) throws {
-            var entry = JournalRecord(kind: kind, at: Int(Date().timeIntervalSince1970), consumer: request.consumer, run: rollbackRun.value)
+            var entry = JournalRecord(kind: kind, at: Int(services.now().timeIntervalSince1970), consumer: request.consumer, run: rollbackRun.value)
             entry.file = file
             fill(&entry)
             try journal.append(entry)

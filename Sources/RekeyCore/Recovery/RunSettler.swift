@@ -130,7 +130,7 @@ struct RunSettler {
 
     private func append(_ journal: Journal, _ kind: JournalRecord.Kind, from begin: JournalRecord? = nil,
                         _ fill: (inout JournalRecord) -> Void) throws {
-        var record = JournalRecord(kind: kind, at: Int(Date().timeIntervalSince1970),
+        var record = JournalRecord(kind: kind, at: Int(services.now().timeIntervalSince1970),
                                    consumer: self.journal.consumer ?? "", run: self.journal.run)
         record.file = begin?.file
         fill(&record)

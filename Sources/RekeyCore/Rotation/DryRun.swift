@@ -24,7 +24,7 @@ public struct DryRun {
     public let state: StateDirectory
     public let sealer: Sealer
     public let gitea: any GiteaAPI
-    public var now: @Sendable () -> Date = { Date() }
+    public var now: @Sendable () -> Date = WallClock.now
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI) {
         self.playbook = playbook

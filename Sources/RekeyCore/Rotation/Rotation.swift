@@ -9,7 +9,7 @@ public struct Rotation {
     public let sealer: Sealer
     public let gitea: any GiteaAPI
     public let logger: Logger
-    public var now: @Sendable () -> Date = { Date() }
+    public var now: @Sendable () -> Date = WallClock.now
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI, logger: Logger) {
         self.playbook = playbook
