@@ -20,6 +20,9 @@ public struct JournalRecord: Sendable, Codable, Equatable {
         case probed
         /// The commit point: every step before it succeeded (format 2).
         case committed
+        /// What a step without record kinds of its own did: its name in `step`, identifiers in
+        /// `detail` (format 2).
+        case stepEvent = "step"
         case compensated
         /// A token deleted by recover or rollback (id, name, last eight).
         case deleted

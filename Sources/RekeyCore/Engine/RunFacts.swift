@@ -70,7 +70,7 @@ extension RunFacts {
                 tokenDeleted = true
             case .done:
                 committed = true
-            case .compensated, .recovered, .rolledBack, .failed:
+            case .compensated, .recovered, .rolledBack, .failed, .stepEvent:
                 break
             }
         }

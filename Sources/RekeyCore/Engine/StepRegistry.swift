@@ -19,6 +19,9 @@ public struct StepRegistry: Sendable {
 
     public init(_ entries: [Entry]) { self.entries = entries }
 
+    /// This registry with `entry` added at the end of the run order.
+    public func adding(_ entry: Entry) -> StepRegistry { StepRegistry(entries + [entry]) }
+
     public static let standard = StepRegistry([
         Entry("backup") { _ in BackupStep() },
         Entry("mint", requires: ["rewrite"]) { _ in MintStep() },
@@ -49,9 +52,12 @@ public struct StepServices: Sendable {
 public struct StepKind: RawRepresentable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     public let rawValue: String
 
-    public init?(rawValue: String) {
-        guard StepRegistry.standard.entry(rawValue) != nil else { return nil }
-        self.rawValue = rawValue
+    public init?(rawValue: String) { self.init(rawValue, in: .standard) }
+
+    /// A step of another registry (one that adds steps to the standard ones).
+    public init?(_ name: String, in registry: StepRegistry) {
+        guard registry.entry(name) != nil else { return nil }
+        rawValue = name
     }
 
     private init(known: String) { rawValue = known }

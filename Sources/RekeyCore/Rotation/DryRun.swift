@@ -25,6 +25,8 @@ public struct DryRun {
     public let sealer: Sealer
     public let gitea: any GiteaAPI
     public var now: @Sendable () -> Date = WallClock.now
+    /// The steps a playbook may name (tests add their own).
+    public var registry = StepRegistry.standard
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI) {
         self.playbook = playbook
@@ -54,7 +56,7 @@ public struct DryRun {
         let input = PlanInput(playbook: playbook, stateRoot: state.root, keyLine: line, previousTail: previousTail,
                               tokenName: name, comment: comment)
         let services = StepServices(vault: Vault(state: state, sealer: sealer))
-        for step in StepRegistry.standard.steps(for: playbook.steps, services: services) {
+        for step in registry.steps(for: playbook.steps, services: services) {
             lines += step.plan(input)
         }
         return Plan(

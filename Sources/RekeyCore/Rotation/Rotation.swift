@@ -10,6 +10,8 @@ public struct Rotation {
     public let gitea: any GiteaAPI
     public let logger: Logger
     public var now: @Sendable () -> Date = WallClock.now
+    /// The steps a playbook may name (tests add their own).
+    public var registry = StepRegistry.standard
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI, logger: Logger) {
         self.playbook = playbook
@@ -21,7 +23,7 @@ public struct Rotation {
 
     /// The steps for a playbook, from the step registry: validate always comes first.
     public func steps() -> [any Step] {
-        StepRegistry.standard.steps(for: playbook.steps, services: StepServices(vault: Vault(state: state, sealer: sealer)))
+        registry.steps(for: playbook.steps, services: StepServices(vault: Vault(state: state, sealer: sealer)))
     }
 
     /// Runs the rotation. Errors thrown here happen before any step (state dir, lock); everything
