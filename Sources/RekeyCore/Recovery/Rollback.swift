@@ -37,8 +37,25 @@ public struct Rollback {
         public var file: String
         public var restoredLastEight: String?
         public var deletedToken: String?
-        public var lines: [String]
+        /// What the rollback did, in order; the executable renders each as a line.
+        public var actions: [Action]
         public var alreadyDone: Bool
+    }
+
+    /// One thing a rollback did or found. Tokens appear only as their shown tail (`…` plus last eight).
+    public enum Action: Sendable, Codable, Equatable {
+        /// The backed-up token still authenticates as the expected login.
+        case checked(token: String, login: String)
+        /// `--force`: the backed-up token authenticates as another login.
+        case checkedOtherLogin(login: String)
+        /// `--force`: the backed-up token was revoked.
+        case checkedRevoked(token: String)
+        case restored(file: String, backup: String, key: String, token: String)
+        case probed(token: String, login: String)
+        case probeFailed
+        case deleted(token: String, run: String)
+        case kept(token: String)
+        case alreadyRolledBack(run: String, file: String)
     }
 
     public struct Refused: RekeyError {
@@ -87,7 +104,7 @@ public struct Rollback {
         if currentSHA == restoredSHA, journals.contains(where: { $0.begin?.rollbackOf == target.run && $0.end?.kind == .done }) {
             return Report(consumer: request.consumer, rollbackRun: nil, rolledBackRun: target.run, backup: backup, file: file,
                           restoredLastEight: nil, deletedToken: nil,
-                          lines: ["run \(target.run) is already rolled back: \(file) holds the backup's bytes; nothing to do"], alreadyDone: true)
+                          actions: [.alreadyRolledBack(run: target.run, file: file)], alreadyDone: true)
         }
         if currentSHA != rewrittenSHA && !request.force {
             throw Refused(reason: "\(file) changed since run \(target.run) wrote it (someone edited it); rolling back would lose that edit. check the file, then add --force to restore \(backup) anyway", status: .badEnvFile)
@@ -97,20 +114,20 @@ public struct Rollback {
         let oldToken = try document.value(of: key)
         let credential = try services.credential(begin, run: target.run)
         let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
-        var lines: [String] = []
+        var actions: [Action] = []
         switch probe {
         case .success(let login) where TokenProbe.matches(login, expected: begin.login):
-            lines.append("✓ check     the backed-up token \(oldToken.redactedTail) still authenticates as \(login)")
+            actions.append(.checked(token: oldToken.redactedTail, login: login))
         case .success(let login):
             guard request.force else {
                 throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
             }
-            lines.append("! check     the backed-up token authenticates as '\(login)'; restoring anyway (--force)")
+            actions.append(.checkedOtherLogin(login: login))
         case .failure(let error) where error.status == 401:
             guard request.force else {
                 throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
             }
-            lines.append("! check     the backed-up token \(oldToken.redactedTail) was revoked; restoring anyway (--force)")
+            actions.append(.checkedRevoked(token: oldToken.redactedTail))
         case .failure(let error):
             throw error
         }
@@ -135,15 +152,15 @@ public struct Rollback {
         try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
         try Restore.file(file, with: restored, expectedSHA256: restoredSHA, backup: backup)
         try record(.rewritten) { $0.sha256After = restoredSHA }
-        lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=\(oldToken.redactedTail))")
+        actions.append(.restored(file: file, backup: backup, key: key, token: oldToken.redactedTail))
         CrashPoint.reach("rollback-after-restore")
 
         let after = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
         if case .success(let login) = after {
             try record(.probed) { $0.login = login }
-            lines.append("✓ probe     GET /api/v1/user with \(oldToken.redactedTail) → 200 login \(login)")
+            actions.append(.probed(token: oldToken.redactedTail, login: login))
         } else {
-            lines.append("! probe     the restored token did not probe fine after restoring")
+            actions.append(.probeFailed)
         }
 
         var deleted: String?
@@ -157,15 +174,15 @@ public struct Rollback {
             }
             try record(.deleted) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
             deleted = tokenLabel
-            lines.append("✓ delete    \(tokenLabel ?? "") minted by run \(target.run)")
+            actions.append(.deleted(token: tokenLabel ?? "", run: target.run))
         } else if let tokenLabel {
-            lines.append("  keep      \(tokenLabel) stays valid on the server (--keep-token)")
+            actions.append(.kept(token: tokenLabel))
         }
         CrashPoint.reach("rollback-before-done")
         try record(.done) { $0.detail = "rolled back run \(target.run)" }
         try? active.clear(consumer: request.consumer)
         return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
-                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, lines: lines, alreadyDone: false)
+                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, actions: actions, alreadyDone: false)
     }
 
     private func chooseRun(_ request: Request, journals: [RunJournal]) throws -> RunJournal {
