@@ -140,11 +140,7 @@ public struct Engine {
         }
     }
 
-    static func describe(_ error: Error) -> String {
-        if let error = error as? any RekeyError { return error.description }
-        // Foreign errors are reduced to their type: their descriptions are not vetted for secrets.
-        return "unexpected \(String(reflecting: type(of: error)))"
-    }
+    static func describe(_ error: Error) -> String { ErrorLine.describe(error) }
 
     private static func ms(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)

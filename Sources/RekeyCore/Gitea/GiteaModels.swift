@@ -24,25 +24,9 @@ public struct MintedToken: Sendable {
     }
 }
 
-/// Username and password (and, for two-factor personas, the TOTP seed) for Basic auth.
-public struct BasicCredential: Sendable {
-    public var username: String
-    public var password: SecretBytes
-    public var totpSeed: SecretBytes?
-
-    public init(username: String, password: SecretBytes, totpSeed: SecretBytes? = nil) {
-        self.username = username
-        self.password = password
-        self.totpSeed = totpSeed
-    }
-}
-
-extension VaultEntry {
-    /// The entry as Basic-auth credentials for Gitea calls.
-    public var credential: BasicCredential {
-        BasicCredential(username: username, password: password, totpSeed: totpSeed)
-    }
-}
+/// The credential of Basic-auth calls is the vault entry itself: username, password and optional
+/// TOTP seed, the secrets in `SecretBytes`.
+public typealias BasicCredential = VaultEntry
 
 /// What rekey needs from Gitea. `GiteaClient` is the live implementation; engine tests use fakes.
 public protocol GiteaAPI: Sendable {

@@ -36,6 +36,6 @@ public struct RecoveryServices: Sendable {
     /// The vault credential a run's `begin` record names.
     func credential(_ begin: JournalRecord, run: String) throws -> BasicCredential {
         guard let name = begin.vaultEntry else { throw MissingRecord(run: run, what: "the vault entry") }
-        return try Vault(state: state, sealer: sealer).load(name).credential
+        return try Vault(state: state, sealer: sealer).load(name)
     }
 }

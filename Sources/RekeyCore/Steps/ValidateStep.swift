@@ -11,7 +11,7 @@ public struct ValidateStep: Step {
 
     public func perform(_ run: RunContext) async throws -> StepResult {
         let snapshot = try Preflight.inspect(run.playbook, vault: vault)
-        run.credential = snapshot.entry.credential
+        run.credential = snapshot.entry
         run.original = snapshot.contents
         run.document = snapshot.document
         run.facts.fileBefore = Digest.sha256Hex(snapshot.contents)
