@@ -15,6 +15,9 @@ public final class RunContext {
     public let logger: Logger
     public let now: @Sendable () -> Date
 
+    /// The consumer's env file: every access of the run goes through it.
+    public let target: ConsumerFile
+
     /// What the run did to the world (the same facts `RunFacts(records:)` reads back from the journal).
     public var facts = RunFacts()
 
@@ -42,6 +45,7 @@ public final class RunContext {
         self.logger = logger
         self.now = now
         facts.file = playbook.target.file
+        target = ConsumerFile(path: playbook.target.file)
     }
 
     /// The vault credential loaded by validate; steps after it may rely on it.

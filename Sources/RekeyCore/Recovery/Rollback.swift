@@ -94,7 +94,8 @@ public struct Rollback {
         let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file,
                                               run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
         let restoredSHA = Digest.sha256Hex(restored)
-        let current = try EnvFileUnreadable.read(file)
+        let consumerFile = ConsumerFile(path: file)
+        let current = try consumerFile.read()
         let currentSHA = Digest.sha256Hex(current)
         let minted = target.facts.minted
         let api = try services.client(begin, run: target.run)
@@ -150,7 +151,7 @@ public struct Rollback {
         }
         CrashPoint.reach("rollback-after-intent")
         try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
-        try Restore.file(file, with: restored, expectedSHA256: restoredSHA, backup: backup)
+        try consumerFile.restore(restored, expectedSHA256: restoredSHA, backup: backup)
         try record(.rewritten) { $0.sha256After = restoredSHA }
         actions.append(.restored(file: file, backup: backup, key: key, token: oldToken.redactedTail))
         CrashPoint.reach("rollback-after-restore")

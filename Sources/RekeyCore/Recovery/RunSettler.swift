@@ -20,7 +20,7 @@ struct RunSettler {
         // The file may be another consumer's too: hold its lock while deciding and acting.
         let fileLock = try begin.file.map { try TargetLock.acquire(state, file: $0) }
         defer { fileLock?.release() }
-        for leftover in TempLeftovers.remove(besides: begin.file ?? "") {
+        for leftover in begin.file.map({ ConsumerFile(path: $0).removeTempLeftovers() }) ?? [] {
             actions.append(.removedTempFile(leftover))
             try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
         }
@@ -36,8 +36,9 @@ struct RunSettler {
         guard let file = begin.file, let key = begin.key else { throw MissingRecord(run: journal.run, what: "the file and key") }
         let token = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
         // An unreadable file is no answer: throwing leaves the run unfinished and the token kept.
-        let holdsToken = try token.map { try ConsumerFile.holds($0, path: file) } ?? false
-        let current = try? AtomicFile.readSecret(file)
+        let target = ConsumerFile(path: file)
+        let holdsToken = try token.map { try target.holds($0) } ?? false
+        let current = target.readIfPossible()
 
         if let token, holdsToken {
             let api = try client(begin)
@@ -70,7 +71,7 @@ struct RunSettler {
             throw MissingRecord(run: journal.run, what: "a backup record")
         }
         let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: journal.run, sealer: sealer)
-        try Restore.file(file, with: bytes, expectedSHA256: original, backup: backup)
+        try ConsumerFile(path: file).restore(bytes, expectedSHA256: original, backup: backup)
         try append(appender, .rewritten, from: begin) { $0.sha256After = original; $0.detail = "restored from \(backup)" }
         actions.append(.restored(file: file, backup: backup))
     }
@@ -97,7 +98,7 @@ struct RunSettler {
         guard let file = begin.file, let restoredSHA = begin.sha256After, let rotatedSHA = begin.sha256 else {
             throw MissingRecord(run: journal.run, what: "the rollback's file and hashes")
         }
-        let current = try? AtomicFile.readSecret(file)
+        let current = ConsumerFile(path: file).readIfPossible()
         let currentSHA = current.map(Digest.sha256Hex)
         if currentSHA == restoredSHA {
             if begin.keepToken != true, !journal.facts.tokenDeleted, let id = begin.tokenID {

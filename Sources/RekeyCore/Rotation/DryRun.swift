@@ -37,7 +37,7 @@ public struct DryRun {
 
     public func plan() async throws -> Plan {
         let target = playbook.target
-        let snapshot = try Preflight.inspect(playbook, vault: Vault(state: state, sealer: sealer))
+        let snapshot = try Preflight.inspect(playbook, file: ConsumerFile(path: playbook.target.file), vault: Vault(state: state, sealer: sealer))
         let line = snapshot.keyLine
         let entry = snapshot.entry
         let previousTail = snapshot.previousTail

@@ -17,7 +17,7 @@ public struct RewriteStep: Step {
         let updatedSHA = Digest.sha256Hex(updated)
 
         // Someone may have edited the file since validate read it: never write over their change.
-        let current = try EnvFileUnreadable.read(playbook.target.file)
+        let current = try run.target.read()
         guard Digest.sha256Hex(current) == originalSHA else {
             throw EnvFileChanged(path: playbook.target.file)
         }
@@ -29,7 +29,7 @@ public struct RewriteStep: Step {
 
         run.facts.rewriteAttempted = true
         run.facts.fileIntended = updatedSHA
-        try AtomicFile.replace(playbook.target.file, with: updated)
+        try run.target.replace(with: updated)
         run.facts.fileWritten = updatedSHA
 
         var record = run.newRecord(.rewritten)
@@ -49,11 +49,11 @@ public struct RewriteStep: Step {
         guard run.facts.rewriteAttempted else { return nil }
         let (original, originalSHA, _) = try run.requireOriginal()
         let path = run.playbook.target.file
-        let current = try? AtomicFile.readSecret(path)
+        let current = run.target.readIfPossible()
         if let current, Digest.sha256Hex(current) == originalSHA {
             return "\(path) already holds its original bytes"
         }
-        try Restore.file(path, with: original, expectedSHA256: originalSHA, backup: run.facts.backup)
+        try run.target.restore(original, expectedSHA256: originalSHA, backup: run.facts.backup)
         return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
     }
 }
