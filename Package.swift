@@ -76,7 +76,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "rekey", "gitea-standin"]
+            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "rekey", "gitea-standin"],
+            exclude: ["Fixtures/make-state-v1.sh"],
+            resources: [.copy("Fixtures/state-v1")]
         ),
     ]
 )

@@ -41,7 +41,7 @@ extension Rekey {
 enum HistoryPrinter {
     static func print(_ entry: HistoryEntry) {
         var line = "\(entry.run)  \(entry.time)  \(entry.consumer ?? "?")  \(entry.outcome.rawValue)"
-        if entry.operation == "rollback" {
+        if entry.operation == .rollback {
             line += "  rollback" + (entry.rollbackOf.map { " of run \($0)" } ?? "")
         }
         if let token = entry.token {

@@ -28,13 +28,13 @@ extension Rekey {
                 let outcomes = await recovery.recoverAll(consumer: consumer)
                 await transport.shutdown()
                 if json {
-                    printJSON(outcomes)
+                    printJSON(outcomes.map(RecoveryPrinter.JSON.init))
                 } else if outcomes.isEmpty {
                     say("nothing to recover\(consumer.map { " for \($0)" } ?? ""): no unfinished runs")
                 } else {
                     for outcome in outcomes {
                         say("\(outcome.settled ? "✓" : "✗") \(outcome.consumer) run \(outcome.run): \(outcome.state)")
-                        for action in outcome.actions { say("    \(action)") }
+                        for action in outcome.actions { say("    " + RecoveryPrinter.line(action)) }
                     }
                 }
                 if let worst = outcomes.map(\.exitCode).max(), worst != 0 { throw ExitCode(worst) }

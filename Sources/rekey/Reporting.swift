@@ -13,7 +13,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw error
     } catch {
         // Foreign errors are not vetted for secrets: name the type only.
-        printError("unexpected \(String(reflecting: type(of: error))); please report this")
+        printError(ErrorLine.forPeople(error))
         throw ExitCode(ExitStatus.software.rawValue)
     }
 }

@@ -38,9 +38,9 @@ extension Rekey {
                 await transport.shutdown()
                 let report = try result.get()
                 if json {
-                    printJSON(report)
+                    printJSON(RollbackPrinter.JSON(report: report))
                 } else {
-                    for line in report.lines { say(line) }
+                    for line in RollbackPrinter.lines(report) { say(line) }
                     if !report.alreadyDone {
                         say("rolled back \(consumer): run \(report.rolledBackRun) undone by run \(report.rollbackRun ?? "?"); \(report.file) holds the bytes of \(report.backup)")
                     }

@@ -61,7 +61,6 @@ struct RunPrinter {
     }
 
     static func classify(_ error: Error) -> (String, ExitStatus) {
-        if let error = error as? any RekeyError { return (error.description, error.exitStatus) }
-        return ("unexpected \(String(reflecting: type(of: error))); please report this", .software)
+        (ErrorLine.forPeople(error), ErrorLine.exitStatus(error))
     }
 }

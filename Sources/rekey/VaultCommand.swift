@@ -112,7 +112,7 @@ extension Rekey.VaultCommand {
         func run() async throws {
             try await reportingErrors {
                 let entry = try Vault(state: global.state, sealer: Sealer(key: try global.loadKey())).load(name)
-                let credential = entry.credential
+                let credential = entry
                 let transport = LiveHTTPTransport()
                 let client = GiteaClient(baseURL: url, transport: transport)
                 let outcome = await Result.capturing { () async throws(GiteaError) in

@@ -38,6 +38,34 @@ struct CrashEndToEndTests {
         }
     }
 
+    @Test("killed after the env file's rename, finished by recover, then rolled back: the rollback restores the backup and deletes the run's token")
+    func recoverThenRollback() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let original = host.envBytes
+            let killed = try await host.rekey(["run", host.playbookPath],
+                                              environment: ["REKEY_TEST_CRASH_AT": "atomic-after-rename:all-credentials.env"])
+            #expect(killed.signalled && killed.status == SIGKILL, "stderr: \(killed.stderr)")
+            let rotated = host.envBytes
+            #expect(rotated != original)
+
+            let recover = try await host.rekey(["recover"])
+            #expect(recover.status == 0, "stderr: \(recover.stderr)")
+            #expect(recover.stdout.contains("run finished"))
+            #expect(host.envBytes == rotated)
+            let newToken = host.currentToken
+
+            // history offers the rollback, and the rollback does what it offers.
+            let history = try await host.rekey(["history", host.consumer])
+            #expect(history.stdout.contains("rollback would restore"))
+            let rollback = try await host.rekey(["rollback", host.consumer])
+            #expect(rollback.status == 0, "stdout: \(rollback.stdout) stderr: \(rollback.stderr)")
+            #expect(host.envBytes == original)
+            #expect(await host.serverTokens().map(\.lastEight) == [String(host.oldToken.suffix(8))])
+            #expect(rollback.stdout.contains("…\(newToken.suffix(8))"))
+        }
+    }
+
     @Test("a rotation killed while the server has committed the mint but not answered")
     func killedDuringCommittedMint() async throws {
         try await EndToEndHost.with { host in

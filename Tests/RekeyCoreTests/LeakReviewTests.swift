@@ -115,7 +115,7 @@ struct LeakReviewTests {
     @Test("Preflight (what validate and --dry-run learn) prints no password or token")
     func preflightDump() throws {
         let fixture = try EngineFixture()
-        let preflight = try Preflight.inspect(fixture.playbook, vault: Vault(state: fixture.state, sealer: fixture.sealer))
+        let preflight = try Preflight.inspect(fixture.playbook, file: ConsumerFile(path: fixture.playbook.target.file), vault: Vault(state: fixture.state, sealer: fixture.sealer))
         #expect(leakReviewFound([fixture.password, fixture.oldToken, "DEPLOY_USER=ops"], in: preflight) == [])
     }
 
@@ -126,7 +126,7 @@ struct LeakReviewTests {
         let fixture = try EngineFixture()
         let short = "hunter2!"
         _ = try fixture.directory.write("all-credentials.env", "# c\nGITEA_TOKEN=\(short)\nDEPLOY_USER=ops\n")
-        let preflight = try Preflight.inspect(fixture.playbook, vault: Vault(state: fixture.state, sealer: fixture.sealer))
+        let preflight = try Preflight.inspect(fixture.playbook, file: ConsumerFile(path: fixture.playbook.target.file), vault: Vault(state: fixture.state, sealer: fixture.sealer))
         #expect(!preflight.summary.contains(short), "validate's line: \(preflight.summary)")
         #expect(preflight.previousLastEight != short, "previousLastEight goes to --json, history and rollback lines")
     }
@@ -235,7 +235,8 @@ struct LeakReviewTests {
             MasterKeyError(path: "/etc/rekey/master.key", reason: .wrongLength(31)),
             EscrowError(source: "/backups/x.escrow", reason: .wrongKey(given: [1, 2, 3, 4, 5, 6, 7, 8], sealedTo: [8, 7, 6, 5, 4, 3, 2, 1])),
             RecoveryKeyError(path: "/root/recovery.key", reason: .malformed(expected: "private")),
-            JournalError(path: "/var/lib/rekey/runs/r.journal", operation: "fsync", code: EIO),
+            JournalError(path: "/var/lib/rekey/runs/r.journal", operation: .system("fsync", EIO)),
+            JournalError(path: "/var/lib/rekey/runs/r.journal", operation: .newerFormat(9)),
             UnfinishedRun(consumer: "web-1", run: "20260101T000000Z-abcdef"),
             ConsumerBusyError(consumer: "web-1"),
             SafeNameError(what: "consumer", name: "../etc"),

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-@testable import RekeyCore
+import RekeyCore
 
 /// A complete, real-disk setting for one rotation: a temp state directory with a fresh master key
 /// and vault entry, an operator-style env file, and a playbook pointing at it.

@@ -1,60 +1,79 @@
 import Foundation
 import Logging
 
-/// Runs steps in order; on the first failure, compensates the failing step and every earlier one in
-/// reverse order, then states where things stand. Every transition is journaled first.
+/// Runs an operation's steps in order, with an explicit commit point between the steps placed
+/// before it and those placed after it (`StepPlacement`):
+///
+/// - before the commit point, the first failure compensates the failing step and every earlier one
+///   in reverse order;
+/// - once every step before it succeeded, the engine journals `committed`: the new secret is proven;
+/// - after it, a failing step is reported and the rotation stands, unless its error asks for a
+///   restore (`RequiresRestore`), which compensates every step before the commit point.
+///
+/// The outcome, exit code and closing sentence come from the typed step results and the run's
+/// facts. Every transition is journaled first.
 public struct Engine {
     public var steps: [any Step]
     public var onStep: (StepReport) -> Void
+    private let clock = ContinuousClock()
 
     public init(steps: [any Step], onStep: @escaping (StepReport) -> Void = { _ in }) {
         self.steps = steps
         self.onStep = onStep
     }
 
+    /// The index of the first step after the commit point.
+    var commitIndex: Int { steps.firstIndex { $0.placement == .afterCommit } ?? steps.count }
+
     public func run(_ context: RunContext) async -> RunReport {
         var reports: [StepReport] = []
-        var failure: (index: Int, error: Error)?
-        let clock = ContinuousClock()
+        var changedTheWorld = false
 
         for (index, step) in steps.enumerated() {
+            if index == commitIndex { commit(context) }
             let started = clock.now
             do {
-                let detail = try await step.perform(context)
+                let result = try await step.perform(context)
                 CrashPoint.reach("after-\(step.name)")
-                let report = StepReport(step: step.name, outcome: .ok, detail: detail, milliseconds: Self.ms(clock.now - started))
-                reports.append(report)
-                onStep(report)
+                changedTheWorld = changedTheWorld || result.changedTheWorld
+                report(.init(step: step.name, outcome: .ok, detail: result.summary, milliseconds: Self.ms(clock.now - started)), into: &reports)
             } catch {
-                let report = StepReport(step: step.name, outcome: .failed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started))
-                reports.append(report)
-                onStep(report)
+                report(.init(step: step.name, outcome: .failed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started)), into: &reports)
                 context.logger.info("step failed", metadata: ["step": "\(step.name)"])
-                failure = (index, error)
-                break
+                if index >= commitIndex && !(error is any RequiresRestore) {
+                    // After the commit point a failure is the step's own: the rotation stands.
+                    continue
+                }
+                let undo = index >= commitIndex ? Array(steps[..<commitIndex]) + [step] : Array(steps[...index])
+                return await compensate(context, steps: undo, failure: error, changedTheWorld: changedTheWorld, reports: reports)
             }
         }
+        if commitIndex == steps.count { commit(context) }
+        return finish(context, reports: reports, outcome: .rotated, exit: .ok, error: nil)
+    }
 
-        guard let failure else {
-            return finish(context, reports: reports, outcome: .rotated, exit: .ok, error: nil)
-        }
+    /// Journals the commit point. (A journal that cannot take it will not take the end record
+    /// either: the run then stays marked unfinished and `rekey recover` settles it.)
+    private func commit(_ context: RunContext) {
+        context.facts.committed = true
+        journal(context, .committed) { _ in }
+    }
 
+    private func compensate(_ context: RunContext, steps undo: [any Step], failure: Error, changedTheWorld: Bool,
+                            reports: [StepReport]) async -> RunReport {
+        var reports = reports
         var compensationStatuses: [ExitStatus] = []
-        for step in steps[...failure.index].reversed() {
+        for step in undo.reversed() {
             let started = clock.now
             do {
                 if let detail = try await step.compensate(context) {
-                    let report = StepReport(step: step.name, outcome: .compensated, detail: detail, milliseconds: Self.ms(clock.now - started))
-                    reports.append(report)
-                    onStep(report)
+                    report(.init(step: step.name, outcome: .compensated, detail: detail, milliseconds: Self.ms(clock.now - started)), into: &reports)
                     journal(context, .compensated) { $0.step = step.name; $0.detail = detail }
                 }
             } catch {
                 // A failure that does not say otherwise leaves the state unknown: a person must look.
                 compensationStatuses.append((error as? any RekeyError)?.exitStatus ?? .rollbackFailed)
-                let report = StepReport(step: step.name, outcome: .compensationFailed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started))
-                reports.append(report)
-                onStep(report)
+                report(.init(step: step.name, outcome: .compensationFailed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started)), into: &reports)
                 context.logger.error("compensation failed", metadata: ["step": "\(step.name)"])
             }
         }
@@ -66,13 +85,18 @@ public struct Engine {
             // is not proven, which is 82.
             let tokenOnly = compensationStatuses.allSatisfy { $0 == .probeFailedTokenLeft }
             (status, outcome) = (tokenOnly ? .probeFailedTokenLeft : .rollbackFailed, .needsAttention)
-        } else if failure.error is ProbeFailure {
-            (status, outcome) = (.probeFailedRolledBack, .rolledBack)
         } else {
-            let original = (failure.error as? any RekeyError)?.exitStatus ?? .software
-            (status, outcome) = (original, context.rewriteAttempted || context.minted != nil ? .rolledBack : .failed)
+            // A run whose completed steps changed something was rolled back; otherwise it failed
+            // before changing anything.
+            status = (failure as? any RekeyError)?.exitStatus ?? .software
+            outcome = changedTheWorld ? .rolledBack : .failed
         }
-        return finish(context, reports: reports, outcome: outcome, exit: status, error: Self.describe(failure.error))
+        return finish(context, reports: reports, outcome: outcome, exit: status, error: Self.describe(failure))
+    }
+
+    private func report(_ report: StepReport, into reports: inout [StepReport]) {
+        reports.append(report)
+        onStep(report)
     }
 
     private func finish(_ context: RunContext, reports: [StepReport], outcome: RunReport.Outcome, exit: ExitStatus, error: String?) -> RunReport {
@@ -83,6 +107,7 @@ public struct Engine {
         case .failed, .needsAttention: .failed
         }
         let recorded = journal(context, kind) { $0.exitCode = exit.rawValue; $0.detail = state }
+        let facts = context.facts
         return RunReport(
             run: context.run.value,
             consumer: context.playbook.consumer,
@@ -90,9 +115,9 @@ public struct Engine {
             outcome: outcome,
             exitCode: exit.rawValue,
             steps: reports,
-            token: context.minted.map { .init(id: $0.info.id, name: $0.info.name, lastEight: $0.info.lastEight) },
-            previousLastEight: context.previousLastEight,
-            backup: context.backupPath,
+            token: facts.minted.map { .init(id: $0.id, name: $0.name, lastEight: $0.lastEight) },
+            previousLastEight: facts.previousLastEight,
+            backup: facts.backup,
             journal: context.journal.path,
             error: error,
             state: state,
@@ -100,8 +125,8 @@ public struct Engine {
         )
     }
 
-    /// Journals an end-of-run or compensation record. A journal that cannot be written at this point
-    /// is logged, not fatal: the side effects are already done and the report states them.
+    /// Journals an engine record (commit, compensation, end). A journal that cannot be written at
+    /// this point is logged, not fatal: the side effects are already done and the report states them.
     @discardableResult
     private func journal(_ context: RunContext, _ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void) -> Bool {
         var record = context.newRecord(kind)
@@ -115,22 +140,9 @@ public struct Engine {
         }
     }
 
-    static func describe(_ error: Error) -> String {
-        if let error = error as? any RekeyError { return error.description }
-        // Foreign errors are reduced to their type: their descriptions are not vetted for secrets.
-        return "unexpected \(String(reflecting: type(of: error)))"
-    }
+    static func describe(_ error: Error) -> String { ErrorLine.describe(error) }
 
     private static func ms(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-    }
-}
-
-extension RunContext {
-    /// A journal record for this run with the common fields filled in.
-    public func newRecord(_ kind: JournalRecord.Kind) -> JournalRecord {
-        var record = JournalRecord(kind: kind, at: Int(now().timeIntervalSince1970), consumer: playbook.consumer, run: run.value)
-        record.file = playbook.target.file
-        return record
     }
 }

@@ -27,7 +27,7 @@ public final class Journal {
         reopened.sequence = journal.records.count
         if journal.tornTail {
             guard truncate(journal.path, off_t(journal.validLength)) == 0 else {
-                throw JournalError(path: journal.path, operation: "truncate", code: errno)
+                throw JournalError(path: journal.path, operation: .system("truncate", errno))
             }
         }
         return reopened
@@ -36,8 +36,14 @@ public final class Journal {
     deinit { if descriptor >= 0 { close(descriptor) } }
 
     public func append(_ record: JournalRecord, secret: SecretBytes? = nil) throws(JournalError) {
+        let json: [UInt8]
+        do {
+            json = Array(try JSONEncoder.sorted.encode(record))
+        } catch {
+            // Never write an empty record in its place: the run stops before its side effect.
+            throw JournalError(path: path, operation: .encode)
+        }
         try openIfNeeded()
-        let json = (try? JSONEncoder.sorted.encode(record)).map { Array($0) } ?? []
         let secretCount = secret?.count ?? 0
         let plaintext = SecretBytes(count: 4 + json.count + secretCount)
         plaintext.withUnsafeMutableBytes { out in
@@ -49,7 +55,7 @@ public final class Journal {
         }
         let blob = sealer.seal(plaintext, kind: .journalRecord, context: Self.context(run: run.value, sequence: sequence))
         try writeAll(JournalFrames.frame(blob))
-        guard fsync(descriptor) == 0 else { throw JournalError(path: path, operation: "fsync", code: errno) }
+        guard fsync(descriptor) == 0 else { throw JournalError(path: path, operation: .system("fsync", errno)) }
         sequence += 1
     }
 
@@ -68,11 +74,14 @@ public final class Journal {
         for blob in frames.blobs {
             let plain = try sealer.open(blob, kind: .journalRecord, context: context(run: run, sequence: records.count), source: path)
             let parsed: (JournalRecord, SecretBytes) = try plain.withUnsafeBytes { p in
-                guard p.count >= 4 else { throw JournalError(path: path, operation: "decode", code: 0) }
+                guard p.count >= 4 else { throw JournalError(path: path, operation: .decode) }
                 let jsonCount = readLength(p, at: 0)
                 guard 4 + jsonCount <= p.count,
                       let record = try? JSONDecoder().decode(JournalRecord.self, from: Data(p[4..<(4 + jsonCount)])) else {
-                    throw JournalError(path: path, operation: "decode", code: 0)
+                    throw JournalError(path: path, operation: .decode)
+                }
+                guard (record.format ?? 1) <= JournalRecord.formatVersion else {
+                    throw JournalError(path: path, operation: .newerFormat(record.format ?? 1))
                 }
                 return (record, SecretBytes(copying: UnsafeRawBufferPointer(rebasing: p[(4 + jsonCount)...])))
             }
@@ -87,14 +96,14 @@ public final class Journal {
         guard descriptor < 0 else { return }
         let created = access(path, F_OK) != 0
         descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw JournalError(path: path, operation: "open", code: errno) }
+        guard descriptor >= 0 else { throw JournalError(path: path, operation: .system("open", errno)) }
         if created {
             // The journal's existence must survive a power cut: recover reads a missing journal
             // as "the run changed nothing".
             do throws(FileError) {
                 try AtomicFile.syncDirectory(of: path)
             } catch {
-                throw JournalError(path: path, operation: "fsync the directory of", code: error.errno)
+                throw JournalError(path: path, operation: .system("fsync the directory of", error.errno))
             }
         }
     }
@@ -105,7 +114,7 @@ public final class Journal {
             let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw JournalError(path: path, operation: "write", code: errno)
+                throw JournalError(path: path, operation: .system("write", errno))
             }
             written += n
         }
@@ -121,17 +130,44 @@ public final class Journal {
 }
 
 public struct JournalError: RekeyError {
-    public var path: String
-    public var operation: String
-    public var code: Int32
+    public enum Operation: Sendable, Equatable {
+        /// A system call on the journal failed with this errno.
+        case system(String, Int32)
+        /// A record that opens but does not decode.
+        case decode
+        /// A record written by a newer rekey, in this format version.
+        case newerFormat(Int)
+        /// A record that could not be encoded (nothing was written).
+        case encode
+    }
 
-    /// A record that opens but does not decode is a corrupt sealed file (78); the rest are writes (73).
-    public var exitStatus: ExitStatus { operation == "decode" ? .config : .cantCreate }
-    public var description: String {
-        if operation == "decode" {
-            return "journal \(path) holds a record that does not decode; keep the file and report it"
+    public var path: String
+    public var operation: Operation
+
+    public init(path: String, operation: Operation) {
+        self.path = path
+        self.operation = operation
+    }
+
+    /// A record that opens but does not decode is a corrupt sealed file (78); the rest are state I/O (73).
+    public var exitStatus: ExitStatus {
+        switch operation {
+        case .decode, .newerFormat: .config
+        case .system, .encode: .cantCreate
         }
-        return "cannot \(operation) journal \(path): \(String(cString: strerror(code))); check that the state directory is writable"
+    }
+
+    public var description: String {
+        switch operation {
+        case .decode:
+            "journal \(path) holds a record that does not decode; keep the file and report it"
+        case .newerFormat(let version):
+            "journal \(path) holds a record in format \(version), newer than this rekey reads (\(JournalRecord.formatVersion)); use the newer rekey"
+        case .encode:
+            "cannot encode a record for journal \(path); nothing was written (please report this)"
+        case .system(let call, let code):
+            "cannot \(call) journal \(path): \(String(cString: strerror(code))); check that the state directory is writable"
+        }
     }
 }
 

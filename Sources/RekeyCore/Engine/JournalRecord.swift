@@ -3,7 +3,13 @@ import Foundation
 /// One entry of a run's write-ahead journal. Everything here is identifiers and hashes; the only
 /// secret a record may carry (the minted token's value) travels separately in `secret`, is sealed
 /// with the record and never becomes a `String`.
+///
+/// Format versions (`format`): 1 (no `format` key) is what rekey wrote before the field existed;
+/// 2 adds the `committed` record, written at the engine's commit point. Readers accept both.
 public struct JournalRecord: Sendable, Codable, Equatable {
+    /// The format version new records are written in.
+    public static let formatVersion = 2
+
     public enum Kind: String, Sendable, Codable {
         case begin
         case backedUp = "backed-up"
@@ -12,6 +18,11 @@ public struct JournalRecord: Sendable, Codable, Equatable {
         case rewriting
         case rewritten
         case probed
+        /// The commit point: every step before it succeeded (format 2).
+        case committed
+        /// What a step without record kinds of its own did: its name in `step`, identifiers in
+        /// `detail` (format 2).
+        case stepEvent = "step"
         case compensated
         /// A token deleted by recover or rollback (id, name, last eight).
         case deleted
@@ -23,6 +34,8 @@ public struct JournalRecord: Sendable, Codable, Equatable {
     }
 
     public var kind: Kind
+    /// The record's format version; nil in records written before versions existed (format 1).
+    public var format: Int?
     public var at: Int
     public var consumer: String
     public var run: String
@@ -39,8 +52,7 @@ public struct JournalRecord: Sendable, Codable, Equatable {
     public var detail: String?
     public var exitCode: Int32?
     // Written into `begin`, so that recover and rollback need no playbook:
-    /// `rotate` or `rollback`.
-    public var operation: String?
+    public var operation: Operation?
     public var server: String?
     public var persona: String?
     public var vaultEntry: String?
@@ -52,6 +64,7 @@ public struct JournalRecord: Sendable, Codable, Equatable {
 
     public init(kind: Kind, at: Int, consumer: String, run: String) {
         self.kind = kind
+        self.format = Self.formatVersion
         self.at = at
         self.consumer = consumer
         self.run = run

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 
-/// Everything one run needs and learns. Steps read the inputs and record what they did, so that
-/// later steps, compensations and the final report see one consistent picture.
+/// Everything one run needs and learns. Steps read the inputs and record what they did in `facts`,
+/// so that later steps, compensations, the outcome and the final report see one consistent picture.
 public final class RunContext {
     // Inputs
     public let playbook: Playbook
@@ -15,30 +15,23 @@ public final class RunContext {
     public let logger: Logger
     public let now: @Sendable () -> Date
 
-    // Learned by validate
+    /// The consumer's env file: every access of the run goes through it.
+    public let target: ConsumerFile
+
+    /// What the run did to the world (the same facts `RunFacts(records:)` reads back from the journal).
+    public var facts = RunFacts()
+
+    // Working values that hold secrets or parsed input; never journaled as such.
     public var credential: BasicCredential?
     public var original: SecretBytes?
-    public var originalSHA256: String?
     public var document: EnvDocument?
-    public var previousLastEight: String?
-
-    // Learned by backup
-    public var backupPath: String?
-
-    // Learned by mint
-    /// The deterministic name of this run's token, known (and journaled) before the mint request.
-    public var tokenName: String?
-    /// Set when the mint request was sent: the server may hold a token even if no answer came back.
-    public var mintAttempted = false
-    public var minted: MintedToken?
-
-    // Learned by rewrite
-    public var rewriteAttempted = false
-    public var rewrittenSHA256: String?
-
+    /// The minted token with its value (its identifiers are in `facts.minted`).
+    public var minted: MintedToken? {
+        didSet { facts.minted = minted?.info }
+    }
 
     public init(playbook: Playbook, run: RunID, startedAt: Date, gitea: any GiteaAPI, state: StateDirectory,
-                sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now) {
         self.playbook = playbook
         self.run = run
         self.startedAt = startedAt
@@ -51,6 +44,8 @@ public final class RunContext {
         logger[metadataKey: "run"] = "\(run.value)"
         self.logger = logger
         self.now = now
+        facts.file = playbook.target.file
+        target = ConsumerFile(path: playbook.target.file)
     }
 
     /// The vault credential loaded by validate; steps after it may rely on it.
@@ -60,10 +55,17 @@ public final class RunContext {
     }
 
     public func requireOriginal() throws -> (bytes: SecretBytes, sha256: String, document: EnvDocument) {
-        guard let original, let originalSHA256, let document else {
+        guard let original, let originalSHA256 = facts.fileBefore, let document else {
             throw EngineError.missingPrerequisite("env file contents", step: "validate")
         }
         return (original, originalSHA256, document)
+    }
+
+    /// A journal record for this run with the common fields filled in.
+    public func newRecord(_ kind: JournalRecord.Kind) -> JournalRecord {
+        var record = JournalRecord(kind: kind, at: Int(now().timeIntervalSince1970), consumer: playbook.consumer, run: run.value)
+        record.file = playbook.target.file
+        return record
     }
 }
 

@@ -16,10 +16,9 @@ public struct RunID: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { value }
 
-    /// A run id is a file-name component: reject anything that could climb out of `runs/`.
-    public static func isWellFormed(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
+    /// A run id is a file-name component: the state directory's one name rule (`SafeName`) keeps
+    /// it inside `runs/`.
+    public static func isWellFormed(_ text: String) -> Bool { SafeName.isValid(text) }
 }
 
 /// UTC time formats used in names and output.
@@ -29,11 +28,16 @@ public enum UTCFormat {
     /// `2026-11-29T08:30:00Z`
     public static func iso(_ date: Date) -> String { format(date, "yyyy-MM-dd'T'HH:mm:ss'Z'") }
 
-    private static func format(_ date: Date, _ pattern: String) -> String {
+    /// The date a `compact` stamp names, nil when `text` is not one.
+    public static func parseCompact(_ text: String) -> Date? { formatter("yyyyMMdd'T'HHmmss'Z'").date(from: text) }
+
+    private static func format(_ date: Date, _ pattern: String) -> String { formatter(pattern).string(from: date) }
+
+    private static func formatter(_ pattern: String) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        return formatter
     }
 }

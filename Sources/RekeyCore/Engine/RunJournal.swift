@@ -9,6 +9,8 @@ public struct RunJournal: @unchecked Sendable {
     public let records: [JournalRecord]
     public let mintedValue: SecretBytes?
     public let tornTail: Bool
+    /// What the run did, folded from its records (the same facts a live run keeps).
+    public let facts: RunFacts
     /// Bytes of whole frames; a torn tail starts here.
     public let validLength: Int
 
@@ -16,8 +18,9 @@ public struct RunJournal: @unchecked Sendable {
         let path = state.journalPath(run: run)
         let read = try Journal.readWithLength(path: path, run: run, sealer: sealer)
         let minted = read.records.first { $0.0.kind == .minted }?.1
-        return RunJournal(run: run, path: path, records: read.records.map(\.0), mintedValue: minted,
-                          tornTail: read.tornTail, validLength: read.validLength)
+        let records = read.records.map(\.0)
+        return RunJournal(run: run, path: path, records: records, mintedValue: minted,
+                          tornTail: read.tornTail, facts: RunFacts(records: records), validLength: read.validLength)
     }
 
     /// Every journal in the state dir, newest first (see `runIDs`). Journals that cannot be read are
@@ -50,7 +53,7 @@ public struct RunJournal: @unchecked Sendable {
     /// A rotation that finished (`done`) after minting a token: what rollback undoes by default and
     /// whose backup retention never prunes.
     public var isSuccessfulRotation: Bool {
-        operation == "rotate" && end?.kind == .done && first(.minted) != nil
+        operation == .rotate && end?.kind == .done && facts.minted != nil
     }
 
     public func first(_ kind: JournalRecord.Kind) -> JournalRecord? { records.first { $0.kind == kind } }
@@ -58,22 +61,10 @@ public struct RunJournal: @unchecked Sendable {
 
     public var begin: JournalRecord? { first(.begin) }
     public var consumer: String? { records.first?.consumer }
-    public var operation: String { begin?.operation ?? "rotate" }
+    public var operation: Operation { facts.operation }
 
     /// The end record (`done`, `rolled-back` or `failed`), if the run got that far.
     public var end: JournalRecord? {
         records.last { [.done, .rolledBack, .failed].contains($0.kind) }
-    }
-
-    /// The token this run minted, as far as the journal knows it.
-    public var mintedToken: TokenInfo? {
-        first(.minted).flatMap { record in
-            record.tokenID.map { TokenInfo(id: $0, name: record.tokenName ?? "", lastEight: record.lastEight ?? "", scopes: []) }
-        }
-    }
-
-    /// Whether this run's token was deleted later (by compensation, recover or rollback).
-    public var tokenDeleted: Bool {
-        records.contains { $0.kind == .deleted || ($0.kind == .compensated && $0.step == MintStep.stepName) }
     }
 }

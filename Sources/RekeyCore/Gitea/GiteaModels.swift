@@ -24,25 +24,9 @@ public struct MintedToken: Sendable {
     }
 }
 
-/// Username and password (and, for two-factor personas, the TOTP seed) for Basic auth.
-public struct BasicCredential: Sendable {
-    public var username: String
-    public var password: SecretBytes
-    public var totpSeed: SecretBytes?
-
-    public init(username: String, password: SecretBytes, totpSeed: SecretBytes? = nil) {
-        self.username = username
-        self.password = password
-        self.totpSeed = totpSeed
-    }
-}
-
-extension VaultEntry {
-    /// The entry as Basic-auth credentials for Gitea calls.
-    public var credential: BasicCredential {
-        BasicCredential(username: username, password: password, totpSeed: totpSeed)
-    }
-}
+/// The credential of Basic-auth calls is the vault entry itself: username, password and optional
+/// TOTP seed, the secrets in `SecretBytes`.
+public typealias BasicCredential = VaultEntry
 
 /// What rekey needs from Gitea. `GiteaClient` is the live implementation; engine tests use fakes.
 public protocol GiteaAPI: Sendable {
@@ -66,8 +50,6 @@ extension GiteaAPI {
 
 /// What deleting a run's token did, with a one-line summary for people.
 public struct TokenDeletion: Sendable {
-    public enum Outcome: Sendable { case deleted, alreadyGone, neverExisted }
-    public var outcome: Outcome
     /// The token found and deleted (or found gone); nil when none by that name existed.
     public var token: TokenInfo?
     public var summary: String
@@ -83,7 +65,7 @@ extension GiteaAPI {
         var suffix = ""
         if target == nil, let name {
             guard let found = try await findToken(persona: persona, named: name, auth: auth) else {
-                return TokenDeletion(outcome: .neverExisted, token: nil, summary: "no token named \(name) exists on the server; nothing to delete")
+                return TokenDeletion(token: nil, summary: "no token named \(name) exists on the server; nothing to delete")
             }
             target = found
             suffix = ", found by name after a lost answer"
@@ -95,8 +77,8 @@ extension GiteaAPI {
         }
         if case .failure(let error) = result {
             guard error.status == 404 else { throw error }
-            return TokenDeletion(outcome: .alreadyGone, token: target, summary: "\(label) was already gone")
+            return TokenDeletion(token: target, summary: "\(label) was already gone")
         }
-        return TokenDeletion(outcome: .deleted, token: target, summary: "deleted \(label)")
+        return TokenDeletion(token: target, summary: "deleted \(label)")
     }
 }

@@ -25,11 +25,16 @@ public struct RetryPolicy: Sendable {
         return capped * fraction
     }
 
+    /// Runs `body`, retrying while the failure says it is transient (`TransientError`).
+    public func run<T, Failure: TransientError>(_ body: () async throws(Failure) -> T) async throws(Failure) -> T {
+        try await run(shouldRetry: \.isTransient, body)
+    }
+
     /// Runs `body`, retrying while `shouldRetry` says the failure is transient.
-    public func run<T>(
-        shouldRetry: (GiteaError) -> Bool,
-        _ body: () async throws(GiteaError) -> T
-    ) async throws(GiteaError) -> T {
+    public func run<T, Failure: Error>(
+        shouldRetry: (Failure) -> Bool,
+        _ body: () async throws(Failure) -> T
+    ) async throws(Failure) -> T {
         var attempt = 1
         while true {
             do {

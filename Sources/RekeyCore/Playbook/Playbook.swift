@@ -92,8 +92,3 @@ public struct Playbook: Sendable, Equatable {
         self.maxBackupAgeSeconds = maxBackupAgeSeconds
     }
 }
-
-/// A step a playbook may list. `allCases` is the canonical order, which is also the order they run in.
-public enum StepKind: String, Sendable, CaseIterable, Equatable {
-    case backup, mint, rewrite, probe
-}

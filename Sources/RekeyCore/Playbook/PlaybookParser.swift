@@ -93,11 +93,10 @@ struct PlaybookParser {
 
     // MARK: Fields
 
-    /// A consumer, persona, vault entry or login: `[A-Za-z0-9._-]{1,64}`, not only dots.
+    /// A consumer, persona, vault entry or login: the state directory's name rule (`SafeName`).
     private func name(_ node: Node, key: String) throws(PlaybookError) -> String {
         let value = try reader.string(node, key: key).value
-        let allowed = value.unicodeScalars.allSatisfy { Self.isNameScalar($0) }
-        guard allowed, value.unicodeScalars.count <= 64, value.contains(where: { $0 != "." }) else {
+        guard SafeName.isValid(value) else {
             throw reader.error(at: node, "\(key) \(PlaybookError.show(value)) is not a valid name",
                                "use 1 to 64 letters, digits, '.', '_' or '-' (not only dots)")
         }
@@ -229,12 +228,12 @@ struct PlaybookParser {
             }
             steps.append(step)
         }
-        // A token minted but never written anywhere would be orphaned, and a run that mints nothing
-        // rotates nothing: mint and rewrite go together, and rewrite needs its backup.
-        let requirements: [(StepKind, [StepKind])] = [(.rewrite, [.backup, .mint]), (.probe, [.rewrite]), (.mint, [.rewrite])]
-        for (step, needed) in requirements where steps.contains(step) {
-            if let missing = needed.first(where: { !steps.contains($0) }) {
-                let index = steps.firstIndex(of: step)!
+        // Each step names the steps it needs (`StepRegistry`): a token minted but never written
+        // anywhere would be orphaned, a run that mints nothing rotates nothing, and a rewrite needs
+        // its backup. Later steps are checked first, so the message names the step that was listed.
+        for entry in StepRegistry.standard.entries.reversed() {
+            guard let step = StepKind(rawValue: entry.name), let index = steps.firstIndex(of: step) else { continue }
+            if let missing = entry.requires.compactMap(StepKind.init(rawValue:)).first(where: { !steps.contains($0) }) {
                 let relation = Self.rank(of: missing) < Self.rank(of: step) ? "before" : "after"
                 throw reader.error(at: items[index].node, "step \(step.rawValue) needs \(missing.rawValue) \(relation) it",
                                    "add \(missing.rawValue) to steps")
@@ -268,11 +267,6 @@ struct PlaybookParser {
     }
 
     private static func rank(of step: StepKind) -> Int {
-        StepKind.allCases.firstIndex(of: step)!
-    }
-
-    private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-            || scalar == "." || scalar == "_" || scalar == "-"
+        StepRegistry.standard.rank(of: step.rawValue) ?? .max
     }
 }

@@ -19,8 +19,27 @@ public struct Recovery {
         public var run: String
         public var settled: Bool
         public var exitCode: Int32
-        public var actions: [String]
+        /// What recover did, in order; the executable renders each as a line.
+        public var actions: [Action]
         public var state: String
+    }
+
+    /// One thing recover did or found while settling a run. Tokens appear only as their shown tail.
+    public enum Action: Sendable, Codable, Equatable {
+        case diedBeforeFirstRecord
+        case diedBeforeChanges
+        case removedTempFile(String)
+        /// The file holds the new token and it authenticates: the run is finished.
+        case finished(token: String, login: String)
+        case wrongLogin(login: String, expected: String)
+        case tokenRefused(status: Int)
+        case fileEditedDuringRotation(file: String)
+        case restored(file: String, backup: String)
+        /// A token deleted, or found gone, with the deletion's own summary.
+        case tokenDeletion(String)
+        case rollbackFinished(file: String, of: String)
+        case rollbackDiedBeforeRestore(file: String)
+        case fileEditedDuringRollback(file: String)
     }
 
     public let services: RecoveryServices
@@ -40,7 +59,7 @@ public struct Recovery {
     }
 
     public func recover(consumer: String, run: String) async -> Outcome {
-        var actions: [String] = []
+        var actions: [Action] = []
         do {
             let lock = try ConsumerLock.acquire(state, consumer: consumer, wait: false)
             defer { lock.release() }
@@ -51,7 +70,7 @@ public struct Recovery {
             guard FileManager.default.fileExists(atPath: state.journalPath(run: run)) else {
                 try ActiveRun(state: state).clear(consumer: consumer)
                 return Outcome(consumer: consumer, run: run, settled: true, exitCode: 0,
-                               actions: ["the run died before its first journal record; nothing had changed"], state: "nothing had changed")
+                               actions: [.diedBeforeFirstRecord], state: "nothing had changed")
             }
             let journal = try RunJournal.load(state: state, run: run, sealer: services.sealer)
             let settler = RunSettler(journal: journal, services: services)

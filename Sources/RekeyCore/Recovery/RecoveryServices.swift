@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What `rekey recover` and `rekey rollback` need to act on a journaled run without its playbook:
@@ -8,8 +9,11 @@ public struct RecoveryServices: Sendable {
     public let sealer: Sealer
     public let logger: Logger
     public let gitea: @Sendable (String) -> any GiteaAPI
+    public let now: @Sendable () -> Date
 
-    public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+    public init(state: StateDirectory, sealer: Sealer, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now,
+                gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+        self.now = now
         self.state = state
         self.sealer = sealer
         self.logger = logger
@@ -32,6 +36,6 @@ public struct RecoveryServices: Sendable {
     /// The vault credential a run's `begin` record names.
     func credential(_ begin: JournalRecord, run: String) throws -> BasicCredential {
         guard let name = begin.vaultEntry else { throw MissingRecord(run: run, what: "the vault entry") }
-        return try Vault(state: state, sealer: sealer).load(name).credential
+        return try Vault(state: state, sealer: sealer).load(name)
     }
 }

@@ -37,8 +37,25 @@ public struct Rollback {
         public var file: String
         public var restoredLastEight: String?
         public var deletedToken: String?
-        public var lines: [String]
+        /// What the rollback did, in order; the executable renders each as a line.
+        public var actions: [Action]
         public var alreadyDone: Bool
+    }
+
+    /// One thing a rollback did or found. Tokens appear only as their shown tail (`…` plus last eight).
+    public enum Action: Sendable, Codable, Equatable {
+        /// The backed-up token still authenticates as the expected login.
+        case checked(token: String, login: String)
+        /// `--force`: the backed-up token authenticates as another login.
+        case checkedOtherLogin(login: String)
+        /// `--force`: the backed-up token was revoked.
+        case checkedRevoked(token: String)
+        case restored(file: String, backup: String, key: String, token: String)
+        case probed(token: String, login: String)
+        case probeFailed
+        case deleted(token: String, run: String)
+        case kept(token: String)
+        case alreadyRolledBack(run: String, file: String)
     }
 
     public struct Refused: RekeyError {
@@ -65,8 +82,10 @@ public struct Rollback {
 
         let journals = RunJournal.all(state: state, sealer: sealer).journals.filter { $0.consumer == request.consumer }
         let target = try chooseRun(request, journals: journals)
+        // What the run left in the file: journaled by its rewrite, or implied by its commit (a run
+        // that `recover` finished after a kill between the rename and the `rewritten` record).
         guard let begin = target.begin, let file = begin.file, let key = begin.key,
-              let rewrittenSHA = target.last(.rewritten)?.sha256After else {
+              let rewrittenSHA = target.facts.fileAfter else {
             throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
         }
         let fileLock = try TargetLock.acquire(state, file: file)
@@ -75,9 +94,10 @@ public struct Rollback {
         let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file,
                                               run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
         let restoredSHA = Digest.sha256Hex(restored)
-        let current = try EnvFileUnreadable.read(file)
+        let consumerFile = ConsumerFile(path: file)
+        let current = try consumerFile.read()
         let currentSHA = Digest.sha256Hex(current)
-        let minted = target.mintedToken
+        let minted = target.facts.minted
         let api = try services.client(begin, run: target.run)
         let tokenLabel = minted.map { "token \($0.id) \($0.name) (…\($0.lastEight))" }
 
@@ -85,7 +105,7 @@ public struct Rollback {
         if currentSHA == restoredSHA, journals.contains(where: { $0.begin?.rollbackOf == target.run && $0.end?.kind == .done }) {
             return Report(consumer: request.consumer, rollbackRun: nil, rolledBackRun: target.run, backup: backup, file: file,
                           restoredLastEight: nil, deletedToken: nil,
-                          lines: ["run \(target.run) is already rolled back: \(file) holds the backup's bytes; nothing to do"], alreadyDone: true)
+                          actions: [.alreadyRolledBack(run: target.run, file: file)], alreadyDone: true)
         }
         if currentSHA != rewrittenSHA && !request.force {
             throw Refused(reason: "\(file) changed since run \(target.run) wrote it (someone edited it); rolling back would lose that edit. check the file, then add --force to restore \(backup) anyway", status: .badEnvFile)
@@ -95,53 +115,53 @@ public struct Rollback {
         let oldToken = try document.value(of: key)
         let credential = try services.credential(begin, run: target.run)
         let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
-        var lines: [String] = []
+        var actions: [Action] = []
         switch probe {
         case .success(let login) where TokenProbe.matches(login, expected: begin.login):
-            lines.append("✓ check     the backed-up token \(oldToken.redactedTail) still authenticates as \(login)")
+            actions.append(.checked(token: oldToken.redactedTail, login: login))
         case .success(let login):
             guard request.force else {
                 throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
             }
-            lines.append("! check     the backed-up token authenticates as '\(login)'; restoring anyway (--force)")
+            actions.append(.checkedOtherLogin(login: login))
         case .failure(let error) where error.status == 401:
             guard request.force else {
                 throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
             }
-            lines.append("! check     the backed-up token \(oldToken.redactedTail) was revoked; restoring anyway (--force)")
+            actions.append(.checkedRevoked(token: oldToken.redactedTail))
         case .failure(let error):
             throw error
         }
 
         // From here on the rollback is a journaled run of its own.
-        let rollbackRun = RunID.make(at: Date())
+        let rollbackRun = RunID.make(at: services.now())
         try active.mark(consumer: request.consumer, run: rollbackRun.value)
         let journal = Journal(state: state, run: rollbackRun, sealer: sealer)
         func record(_ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void = { _ in }) throws {
-            var entry = JournalRecord(kind: kind, at: Int(Date().timeIntervalSince1970), consumer: request.consumer, run: rollbackRun.value)
+            var entry = JournalRecord(kind: kind, at: Int(services.now().timeIntervalSince1970), consumer: request.consumer, run: rollbackRun.value)
             entry.file = file
             fill(&entry)
             try journal.append(entry)
         }
         try record(.begin) {
-            $0.operation = "rollback"; $0.rollbackOf = target.run; $0.sha256 = currentSHA; $0.sha256After = restoredSHA
+            $0.operation = .rollback; $0.rollbackOf = target.run; $0.sha256 = currentSHA; $0.sha256After = restoredSHA
             $0.backup = backup; $0.key = key; $0.server = begin.server; $0.persona = begin.persona
             $0.vaultEntry = begin.vaultEntry; $0.login = begin.login; $0.keepToken = request.keepToken
             $0.tokenID = minted?.id; $0.tokenName = minted?.name; $0.lastEight = minted?.lastEight
         }
         CrashPoint.reach("rollback-after-intent")
         try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
-        try Restore.file(file, with: restored, expectedSHA256: restoredSHA, backup: backup)
+        try consumerFile.restore(restored, expectedSHA256: restoredSHA, backup: backup)
         try record(.rewritten) { $0.sha256After = restoredSHA }
-        lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=\(oldToken.redactedTail))")
+        actions.append(.restored(file: file, backup: backup, key: key, token: oldToken.redactedTail))
         CrashPoint.reach("rollback-after-restore")
 
         let after = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
         if case .success(let login) = after {
             try record(.probed) { $0.login = login }
-            lines.append("✓ probe     GET /api/v1/user with \(oldToken.redactedTail) → 200 login \(login)")
+            actions.append(.probed(token: oldToken.redactedTail, login: login))
         } else {
-            lines.append("! probe     the restored token did not probe fine after restoring")
+            actions.append(.probeFailed)
         }
 
         var deleted: String?
@@ -155,15 +175,15 @@ public struct Rollback {
             }
             try record(.deleted) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
             deleted = tokenLabel
-            lines.append("✓ delete    \(tokenLabel ?? "") minted by run \(target.run)")
+            actions.append(.deleted(token: tokenLabel ?? "", run: target.run))
         } else if let tokenLabel {
-            lines.append("  keep      \(tokenLabel) stays valid on the server (--keep-token)")
+            actions.append(.kept(token: tokenLabel))
         }
         CrashPoint.reach("rollback-before-done")
         try record(.done) { $0.detail = "rolled back run \(target.run)" }
         try? active.clear(consumer: request.consumer)
         return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
-                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, lines: lines, alreadyDone: false)
+                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, actions: actions, alreadyDone: false)
     }
 
     private func chooseRun(_ request: Request, journals: [RunJournal]) throws -> RunJournal {

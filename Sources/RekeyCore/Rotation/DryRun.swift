@@ -24,7 +24,9 @@ public struct DryRun {
     public let state: StateDirectory
     public let sealer: Sealer
     public let gitea: any GiteaAPI
-    public var now: @Sendable () -> Date = { Date() }
+    public var now: @Sendable () -> Date = WallClock.now
+    /// The steps a playbook may name (tests add their own).
+    public var registry = StepRegistry.standard
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI) {
         self.playbook = playbook
@@ -35,7 +37,7 @@ public struct DryRun {
 
     public func plan() async throws -> Plan {
         let target = playbook.target
-        let snapshot = try Preflight.inspect(playbook, vault: Vault(state: state, sealer: sealer))
+        let snapshot = try Preflight.inspect(playbook, file: ConsumerFile(path: playbook.target.file), vault: Vault(state: state, sealer: sealer))
         let line = snapshot.keyLine
         let entry = snapshot.entry
         let previousTail = snapshot.previousTail
@@ -44,7 +46,6 @@ public struct DryRun {
         let run = "<run>"
         let name = playbook.tokenName(run: run, date: date)
         let comment = playbook.comment(tokenName: name, lastEight: "<new>", utc: date, run: run)
-        let basename = (target.file as NSString).lastPathComponent
         let steps = playbook.steps.map(\.rawValue)
 
         var lines = ["plan for \(playbook.consumer) (dry run: nothing was changed)"]
@@ -52,18 +53,11 @@ public struct DryRun {
         lines.append("✓ env file  \(target.file): \(target.key) on line \(line) holds \(previousTail)")
         lines.append("✓ vault     entry \(playbook.gitea.auth) (user \(entry.username))")
         lines.append("✓ gitea     \(playbook.gitea.url) answers, version \(version)")
-        if steps.contains("backup") {
-            lines.append("  backup    would seal the file to \(state.root)/backups/\(playbook.consumer)/\(basename).bak.<epoch>.sealed")
-        }
-        if steps.contains("mint") {
-            lines.append("  mint      would mint \(name) for \(playbook.gitea.persona) with scopes \(playbook.token.scopes.joined(separator: ", "))")
-        }
-        if steps.contains("rewrite") {
-            lines.append("  rewrite   \(target.key)=\(previousTail) → <new token>")
-            lines.append("            comment above line \(line) becomes: \(comment)")
-        }
-        if let probe = playbook.probe, steps.contains("probe") {
-            lines.append("  probe     would check GET /api/v1/user answers 200 with login \(probe.login)")
+        let input = PlanInput(playbook: playbook, stateRoot: state.root, keyLine: line, previousTail: previousTail,
+                              tokenName: name, comment: comment)
+        let services = StepServices(vault: Vault(state: state, sealer: sealer))
+        for step in registry.steps(for: playbook.steps, services: services) {
+            lines += step.plan(input)
         }
         return Plan(
             consumer: playbook.consumer, file: target.file, key: target.key, keyLine: line,
@@ -72,4 +66,15 @@ public struct DryRun {
             scopes: playbook.token.scopes, steps: steps, lines: lines
         )
     }
+}
+
+/// What a step's `plan` may use to say what it would do: the playbook and what validation found.
+public struct PlanInput: Sendable {
+    public var playbook: Playbook
+    public var stateRoot: String
+    public var keyLine: Int
+    /// How the key's current value is shown (`…` plus its last eight, `(empty)`, or its length).
+    public var previousTail: String
+    public var tokenName: String
+    public var comment: String
 }

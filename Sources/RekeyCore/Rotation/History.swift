@@ -34,8 +34,7 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
     /// When the run started, `yyyy-MM-ddTHH:mm:ssZ`.
     public var time: String
     public var consumer: String?
-    /// `rotate` or `rollback`.
-    public var operation: String?
+    public var operation: Operation?
     public var outcome: Outcome
     public var exitCode: Int32?
     public var file: String?
@@ -109,9 +108,9 @@ public enum History {
         )
         let minted = journal.first(.minted)
         if let name = minted?.tokenName ?? journal.first(.minting)?.tokenName {
-            entry.token = .init(id: minted?.tokenID, name: name, lastEight: minted?.lastEight, deleted: journal.tokenDeleted)
+            entry.token = .init(id: minted?.tokenID, name: name, lastEight: minted?.lastEight, deleted: journal.facts.tokenDeleted)
         }
-        if entry.operation == "rotate", outcome == .done, let backup = entry.backup {
+        if entry.operation == .rotate, outcome == .done, let backup = entry.backup {
             entry.rollbackRestores = .init(backup: backup, lastEight: entry.previousLastEight)
         }
         if journal.tornTail {
@@ -139,7 +138,7 @@ public enum History {
 
     /// Marks each rotation undone by a finished rollback run.
     private static func linkRollbacks(_ entries: inout [HistoryEntry]) {
-        for rollback in entries where rollback.operation == "rollback" && rollback.outcome == .done {
+        for rollback in entries where rollback.operation == .rollback && rollback.outcome == .done {
             guard let target = rollback.rollbackOf, let index = entries.firstIndex(where: { $0.run == target }) else { continue }
             // Entries are newest first: keep the newest rollback that undid it.
             if entries[index].rolledBackBy == nil { entries[index].rolledBackBy = rollback.run }
@@ -148,12 +147,7 @@ public enum History {
 
     /// The start time encoded in a run id (`20261129T083000Z-042137-3f9a`), or the id itself when it has none.
     static func time(ofRun run: String) -> String {
-        let stamp = run.prefix(16)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        guard let date = formatter.date(from: String(stamp)) else { return "unknown time" }
+        guard let date = UTCFormat.parseCompact(String(run.prefix(16))) else { return "unknown time" }
         return UTCFormat.iso(date)
     }
 }

@@ -9,7 +9,9 @@ public struct Rotation {
     public let sealer: Sealer
     public let gitea: any GiteaAPI
     public let logger: Logger
-    public var now: @Sendable () -> Date = { Date() }
+    public var now: @Sendable () -> Date = WallClock.now
+    /// The steps a playbook may name (tests add their own).
+    public var registry = StepRegistry.standard
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI, logger: Logger) {
         self.playbook = playbook
@@ -19,18 +21,9 @@ public struct Rotation {
         self.logger = logger
     }
 
-    /// The steps for a playbook: validate always comes first.
+    /// The steps for a playbook, from the step registry: validate always comes first.
     public func steps() -> [any Step] {
-        var steps: [any Step] = [ValidateStep(vault: Vault(state: state, sealer: sealer))]
-        for kind in playbook.steps {
-            switch kind {
-            case .backup: steps.append(BackupStep())
-            case .mint: steps.append(MintStep())
-            case .rewrite: steps.append(RewriteStep())
-            case .probe: steps.append(ProbeStep())
-            }
-        }
-        return steps
+        registry.steps(for: playbook.steps, services: StepServices(vault: Vault(state: state, sealer: sealer)))
     }
 
     /// Runs the rotation. Errors thrown here happen before any step (state dir, lock); everything

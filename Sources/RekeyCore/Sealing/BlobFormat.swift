@@ -43,12 +43,17 @@ enum BlobFormat {
 
     /// The header, which is also the AEAD's associated data.
     static func header(kind: BlobKind, keyID: [UInt8], context: String) -> [UInt8] {
+        header(kindByte: kind.rawValue, keyID: keyID, context: context)
+    }
+
+    /// The one header writer, for master-key blobs and escrowed backups (kind 5) alike.
+    static func header(kindByte: UInt8, keyID: [UInt8], context: String) -> [UInt8] {
         let contextBytes = Array(context.utf8)
         precondition(contextBytes.count <= maxContextCount, "a sealed blob's context is at most 65535 bytes")
         precondition(keyID.count == keyIDCount, "a key id is 8 bytes")
         var header = magic
         header.append(version)
-        header.append(kind.rawValue)
+        header.append(kindByte)
         header.append(contentsOf: keyID)
         header.append(UInt8(contextBytes.count >> 8))
         header.append(UInt8(contextBytes.count & 0xff))

@@ -42,16 +42,7 @@ public enum Escrow {
     }
 
     static func header(keyID: [UInt8], context: String) -> [UInt8] {
-        let contextBytes = Array(context.utf8)
-        precondition(contextBytes.count <= BlobFormat.maxContextCount, "a context is at most 65535 bytes")
-        var header = BlobFormat.magic
-        header.append(BlobFormat.version)
-        header.append(kind)
-        header.append(contentsOf: keyID)
-        header.append(UInt8(contextBytes.count >> 8))
-        header.append(UInt8(contextBytes.count & 0xff))
-        header.append(contentsOf: contextBytes)
-        return header
+        BlobFormat.header(kindByte: kind, keyID: keyID, context: context)
     }
 
     /// Seals `plaintext` to `key` under `context`.
@@ -71,11 +62,10 @@ public enum Escrow {
     /// Seals `plaintext` with the context of the master-key `sealedBlob` it escrows, read from that
     /// blob's header, so the two files always name the same consumer, path and moment.
     public static func seal(_ plaintext: SecretBytes, to key: RecoveryPublicKey, contextOf sealedBlob: [UInt8], source: String) throws(EscrowError) -> [UInt8] {
-        let fixed = BlobFormat.fixedHeaderCount
-        precondition(sealedBlob.count >= fixed, "a sealed blob has a header")
-        let count = Int(sealedBlob[fixed - 2]) << 8 | Int(sealedBlob[fixed - 1])
-        let context = String(decoding: sealedBlob[fixed..<(fixed + count)], as: UTF8.self)
-        return try seal(plaintext, to: key, context: context, source: source)
+        guard let header = try? BlobHeader.parse(sealedBlob, source: source) else {
+            preconditionFailure("escrow is given a blob this process just sealed")
+        }
+        return try seal(plaintext, to: key, context: header.context, source: source)
     }
 
     /// Reads and opens the escrowed backup at `path`.
@@ -95,18 +85,21 @@ public enum Escrow {
     public static func open(_ blob: [UInt8], with key: RecoveryPrivateKey, source: String) throws(EscrowError) -> Opened {
         Sodium.ready()
         func fail(_ reason: EscrowError.Reason) -> EscrowError { EscrowError(source: source, reason: reason) }
-        let magic = BlobFormat.magic
-        if blob.count <= magic.count {
-            throw fail(blob.elementsEqual(magic.prefix(blob.count)) ? .truncated(size: blob.count) : .notABlob)
+        // Magic, version and the fixed part: the same checks, in the same order, as every blob's.
+        let fixed: (kindByte: UInt8, keyID: [UInt8], contextCount: Int)
+        do throws(SealError) {
+            fixed = try BlobHeader.fixedPart(blob, source: source)
+        } catch {
+            switch error.reason {
+            case .unknownVersion(let version): throw fail(.unknownVersion(version))
+            case .truncated(let size): throw fail(.truncated(size: size))
+            default: throw fail(.notABlob)
+            }
         }
-        guard blob.prefix(magic.count).elementsEqual(magic) else { throw fail(.notABlob) }
-        guard blob[3] == BlobFormat.version else { throw fail(.unknownVersion(blob[3])) }
-        guard blob.count >= BlobFormat.fixedHeaderCount else { throw fail(.truncated(size: blob.count)) }
-        guard blob[4] == kind else { throw fail(.wrongKind(found: blob[4])) }
-        let sealedTo = Array(blob[5..<13])
+        guard fixed.kindByte == kind else { throw fail(.wrongKind(found: fixed.kindByte)) }
+        let sealedTo = fixed.keyID
         guard sealedTo == key.publicKey.keyID else { throw fail(.wrongKey(given: key.publicKey.keyID, sealedTo: sealedTo)) }
-        let contextCount = Int(blob[13]) << 8 | Int(blob[14])
-        let headerCount = BlobFormat.fixedHeaderCount + contextCount
+        let headerCount = BlobFormat.fixedHeaderCount + fixed.contextCount
         let overhead = Int(crypto_box_sealbytes())
         guard blob.count >= headerCount + overhead + headerCount else { throw fail(.truncated(size: blob.count)) }
 

@@ -66,8 +66,6 @@ extension KeyRotation {
         }
         return removed
     }
-
-    /// `.<name>.rekey-tmp.<12 lowercase hex>`, the temp name `AtomicFile` uses.
 }
 
 /// Re-seals blobs from the old key to the new one, keeping each blob's kind and context (read from

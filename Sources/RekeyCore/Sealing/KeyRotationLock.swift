@@ -32,13 +32,7 @@ public enum KeyRotationLock {
         var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         if fd < 0 && (errno == EACCES || errno == EROFS) { fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         if fd >= 0 {
-            while flock(fd, LOCK_SH | LOCK_NB) != 0 {
-                let code = errno
-                if code == EINTR { continue }
-                close(fd)
-                if code == EWOULDBLOCK { throw KeyRotationError(path: state.root, reason: .rotationRunning) }
-                throw FileError(path: path, operation: .lock, errno: code)
-            }
+            try Flock.lock(fd, LOCK_SH | LOCK_NB, path: path) { KeyRotationError(path: state.root, reason: .rotationRunning) }
         } else if ![ENOENT, EACCES, EROFS].contains(errno) {
             throw FileError(path: path, operation: .lock, errno: errno)
         }
@@ -63,15 +57,8 @@ public enum KeyRotationLock {
     static func acquireExclusive(state: StateDirectory) throws -> Int32 {
         try Directories.make(state.locksDirectory, mode: 0o700)
         let path = path(state: state)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw FileError(path: path, operation: .create, errno: errno) }
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            close(fd)
-            if code == EWOULDBLOCK { throw KeyRotationError(path: state.root, reason: .stateBusy) }
-            throw FileError(path: path, operation: .lock, errno: code)
-        }
+        let fd = try Flock.open(path)
+        try Flock.lock(fd, LOCK_EX | LOCK_NB, path: path) { KeyRotationError(path: state.root, reason: .stateBusy) }
         return fd
     }
 

@@ -13,7 +13,7 @@ public struct BackupStep: Step {
 
     public init() {}
 
-    public func perform(_ run: RunContext) async throws -> String {
+    public func perform(_ run: RunContext) async throws -> StepResult {
         let (bytes, sha256, _) = try run.requireOriginal()
         let consumer = run.playbook.consumer
         let file = run.playbook.target.file
@@ -35,13 +35,18 @@ public struct BackupStep: Step {
             try AtomicFile.createExclusive(escrowPath, bytes: escrowed, mode: 0o600)
             escrowNote = "; escrowed to recovery key \(recovery.keyIDHex)"
         }
-        run.backupPath = path
+        run.facts.backup = path
 
         var record = run.newRecord(.backedUp)
         record.backup = path
         record.sha256 = sha256
         try run.journal.append(record)
-        return "sealed \(bytes.count) bytes (sha256 \(sha256.prefix(12))…) → \(path)\(escrowNote)"
+        return StepResult("sealed \(bytes.count) bytes (sha256 \(sha256.prefix(12))…) → \(path)\(escrowNote)")
+    }
+
+    public func plan(_ plan: PlanInput) -> [String] {
+        let basename = (plan.playbook.target.file as NSString).lastPathComponent
+        return ["  backup    would seal the file to \(plan.stateRoot)/backups/\(plan.playbook.consumer)/\(basename).bak.<epoch>.sealed"]
     }
 }
 

@@ -9,23 +9,23 @@ public struct MintStep: Step {
 
     public init() {}
 
-    public func perform(_ run: RunContext) async throws -> String {
+    public func perform(_ run: RunContext) async throws -> StepResult {
         let credential = try run.requireCredential()
         let playbook = run.playbook
         let name = playbook.tokenName(run: run.run.value, date: run.startedAt)
-        run.tokenName = name
+        run.facts.tokenName = name
 
         var intent = run.newRecord(.minting)
         intent.tokenName = name
         try run.journal.append(intent)
 
         CrashPoint.reach("mint-before-request")
-        run.mintAttempted = true
+        run.facts.mintAttempted = true
         let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
             try await run.gitea.mintToken(persona: playbook.gitea.persona, name: name, scopes: playbook.token.scopes, auth: credential)
         }
         if case .failure(let error) = result, !Self.mayHaveMinted(error) {
-            run.mintAttempted = false  // the server certainly minted nothing: nothing to look for
+            run.facts.mintAttempted = false  // the server certainly minted nothing: nothing to look for
         }
         let token = try result.get()
         run.minted = token
@@ -36,7 +36,12 @@ public struct MintStep: Step {
         record.lastEight = token.info.lastEight
         try run.journal.append(record, secret: token.value)
         run.logger.info("minted", metadata: ["token-id": "\(token.info.id)", "token-last8": "\(token.info.lastEight)"])
-        return "token \(token.info.id) \(token.info.name) (…\(token.info.lastEight)) for \(playbook.gitea.persona), scopes \(token.info.scopes.joined(separator: ","))"
+        return StepResult("token \(token.info.id) \(token.info.name) (…\(token.info.lastEight)) for \(playbook.gitea.persona), scopes \(token.info.scopes.joined(separator: ","))",
+                          changedTheWorld: true)
+    }
+
+    public func plan(_ plan: PlanInput) -> [String] {
+        ["  mint      would mint \(plan.tokenName) for \(plan.playbook.gitea.persona) with scopes \(plan.playbook.token.scopes.joined(separator: ", "))"]
     }
 
     /// Whether a failed mint may still have created the token. A 4xx answer is Gitea refusing the
@@ -57,20 +62,20 @@ public struct MintStep: Step {
             return try await deleteRunToken(run)
         } catch let error as GiteaError {
             throw TokenNotDeleted(token: run.minted.map { "token \($0.info.id) \($0.info.name) (…\($0.info.lastEight))" }
-                                    ?? "the token named \(run.tokenName ?? "?")", reason: error.description)
+                                    ?? "the token named \(run.facts.tokenName ?? "?")", reason: error.description)
         }
     }
 
     private func deleteRunToken(_ run: RunContext) async throws -> String? {
-        guard run.mintAttempted else { return nil }
+        guard run.facts.mintAttempted else { return nil }
         let credential = try run.requireCredential()
         let persona = run.playbook.gitea.persona
-        if let minted = run.minted, run.rewriteAttempted, try ConsumerFile.holds(minted.value, path: run.playbook.target.file) {
+        if let minted = run.minted, run.facts.rewriteAttempted, try run.target.holds(minted.value) {
             // Never delete the token the consumer's file holds: that would break the consumer.
             // (It happens only when restoring the file failed; the run then needs attention.)
             throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
         }
-        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.tokenName, auth: credential)
+        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.facts.tokenName, auth: credential)
         return deletion?.summary
     }
 }

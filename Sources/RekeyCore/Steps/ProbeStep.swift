@@ -5,7 +5,7 @@ public struct ProbeStep: Step {
 
     public init() {}
 
-    public func perform(_ run: RunContext) async throws -> String {
+    public func perform(_ run: RunContext) async throws -> StepResult {
         guard let minted = run.minted else { throw EngineError.missingPrerequisite("minted token", step: "mint") }
         guard let expected = run.playbook.probe?.login else { throw EngineError.missingPrerequisite("probe.login", step: "validate") }
         let login: String
@@ -21,7 +21,12 @@ public struct ProbeStep: Step {
         record.login = login
         record.tokenID = minted.info.id
         try run.journal.append(record)
-        return "GET /api/v1/user with …\(minted.info.lastEight) → 200 login \(login)"
+        return StepResult("GET /api/v1/user with …\(minted.info.lastEight) → 200 login \(login)")
+    }
+
+    public func plan(_ plan: PlanInput) -> [String] {
+        guard let probe = plan.playbook.probe else { return [] }
+        return ["  probe     would check GET /api/v1/user answers 200 with login \(probe.login)"]
     }
 
     static func explain(_ error: GiteaError) -> String {

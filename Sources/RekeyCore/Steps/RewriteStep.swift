@@ -8,7 +8,7 @@ public struct RewriteStep: Step {
 
     public init() {}
 
-    public func perform(_ run: RunContext) async throws -> String {
+    public func perform(_ run: RunContext) async throws -> StepResult {
         let (_, originalSHA, document) = try run.requireOriginal()
         guard let minted = run.minted else { throw EngineError.missingPrerequisite("minted token", step: "mint") }
         let playbook = run.playbook
@@ -17,7 +17,7 @@ public struct RewriteStep: Step {
         let updatedSHA = Digest.sha256Hex(updated)
 
         // Someone may have edited the file since validate read it: never write over their change.
-        let current = try EnvFileUnreadable.read(playbook.target.file)
+        let current = try run.target.read()
         guard Digest.sha256Hex(current) == originalSHA else {
             throw EnvFileChanged(path: playbook.target.file)
         }
@@ -27,26 +27,33 @@ public struct RewriteStep: Step {
         intent.sha256After = updatedSHA
         try run.journal.append(intent)
 
-        run.rewriteAttempted = true
-        try AtomicFile.replace(playbook.target.file, with: updated)
-        run.rewrittenSHA256 = updatedSHA
+        run.facts.rewriteAttempted = true
+        run.facts.fileIntended = updatedSHA
+        try run.target.replace(with: updated)
+        run.facts.fileWritten = updatedSHA
 
         var record = run.newRecord(.rewritten)
         record.sha256Before = originalSHA
         record.sha256After = updatedSHA
         try run.journal.append(record)
-        return "\(playbook.target.key)=\(run.previousLastEight.map { "…" + $0 } ?? "(previous value)") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)"
+        return StepResult("\(playbook.target.key)=\(run.facts.previousLastEight.map { "…" + $0 } ?? "(previous value)") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)",
+                          changedTheWorld: true)
+    }
+
+    public func plan(_ plan: PlanInput) -> [String] {
+        ["  rewrite   \(plan.playbook.target.key)=\(plan.previousTail) → <new token>",
+         "            comment above line \(plan.keyLine) becomes: \(plan.comment)"]
     }
 
     public func compensate(_ run: RunContext) async throws -> String? {
-        guard run.rewriteAttempted else { return nil }
+        guard run.facts.rewriteAttempted else { return nil }
         let (original, originalSHA, _) = try run.requireOriginal()
         let path = run.playbook.target.file
-        let current = try? AtomicFile.readSecret(path)
+        let current = run.target.readIfPossible()
         if let current, Digest.sha256Hex(current) == originalSHA {
             return "\(path) already holds its original bytes"
         }
-        try Restore.file(path, with: original, expectedSHA256: originalSHA, backup: run.backupPath)
+        try run.target.restore(original, expectedSHA256: originalSHA, backup: run.facts.backup)
         return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
     }
 }

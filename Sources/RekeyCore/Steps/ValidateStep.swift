@@ -9,25 +9,25 @@ public struct ValidateStep: Step {
 
     public init(vault: Vault) { self.vault = vault }
 
-    public func perform(_ run: RunContext) async throws -> String {
-        let snapshot = try Preflight.inspect(run.playbook, vault: vault)
-        run.credential = snapshot.entry.credential
+    public func perform(_ run: RunContext) async throws -> StepResult {
+        let snapshot = try Preflight.inspect(run.playbook, file: run.target, vault: vault)
+        run.credential = snapshot.entry
         run.original = snapshot.contents
-        run.originalSHA256 = Digest.sha256Hex(snapshot.contents)
         run.document = snapshot.document
-        run.previousLastEight = snapshot.previousLastEight
+        run.facts.fileBefore = Digest.sha256Hex(snapshot.contents)
+        run.facts.previousLastEight = snapshot.previousLastEight
 
         var record = run.newRecord(.begin)
-        record.sha256 = run.originalSHA256
-        record.lastEight = run.previousLastEight
+        record.sha256 = run.facts.fileBefore
+        record.lastEight = run.facts.previousLastEight
         record.login = run.playbook.probe?.login
-        record.operation = "rotate"
+        record.operation = .rotate
         record.server = run.playbook.gitea.url
         record.persona = run.playbook.gitea.persona
         record.vaultEntry = run.playbook.gitea.auth
         record.key = run.playbook.target.key
         try run.journal.append(record)
-        return snapshot.summary
+        return StepResult(snapshot.summary)
     }
 }
 
@@ -42,9 +42,9 @@ public struct Preflight {
     public var entry: VaultEntry
     public var summary: String
 
-    public static func inspect(_ playbook: Playbook, vault: Vault) throws -> Preflight {
+    public static func inspect(_ playbook: Playbook, file: ConsumerFile, vault: Vault) throws -> Preflight {
         let target = playbook.target
-        let contents = try EnvFileUnreadable.read(target.file)
+        let contents = try file.read()
         let document = EnvDocument(contents: contents, path: target.file)
         let line = try document.keyLine(target.key)
         let previous = try document.value(of: target.key)
@@ -62,13 +62,4 @@ public struct EnvFileUnreadable: RekeyError {
     public var reason: String
     public var exitStatus: ExitStatus { .badEnvFile }
     public var description: String { "cannot read env file \(path): \(reason); check target.file in the playbook" }
-
-    /// Reads a consumer's env file; a failure is about the env file (65), not rekey's state (73).
-    public static func read(_ path: String) throws(EnvFileUnreadable) -> SecretBytes {
-        do {
-            return try AtomicFile.readSecret(path)
-        } catch {
-            throw EnvFileUnreadable(path: path, reason: error.reason)
-        }
-    }
 }

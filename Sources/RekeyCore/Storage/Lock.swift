@@ -29,15 +29,8 @@ public final class ConsumerLock: @unchecked Sendable {
         try SafeName.validate(consumer, what: "consumer")
         try Directories.make(state.locksDirectory, mode: 0o700)
         let path = state.lockPath(consumer: consumer)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw FileError(path: path, operation: .create, errno: errno) }
-        while flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            close(fd)
-            if code == EWOULDBLOCK { throw ConsumerBusyError(consumer: consumer) }
-            throw FileError(path: path, operation: .lock, errno: code)
-        }
+        let fd = try Flock.open(path)
+        try Flock.lock(fd, LOCK_EX | (wait ? 0 : LOCK_NB), path: path) { ConsumerBusyError(consumer: consumer) }
         let note = Array("pid \(getpid())\n".utf8)
         if ftruncate(fd, 0) == 0 {
             _ = note.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

@@ -32,3 +32,21 @@ public enum ExitStatus: Int32, Sendable, Codable {
 public protocol RekeyError: Error, CustomStringConvertible, Sendable {
     var exitStatus: ExitStatus { get }
 }
+
+/// The one line and exit status of any error: a `RekeyError`'s own (vetted for secrets); a foreign
+/// error only by its type, since its description is not vetted.
+public enum ErrorLine {
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? any RekeyError { return error.description }
+        return "unexpected \(String(reflecting: type(of: error)))"
+    }
+
+    /// `describe`, asking for a report when the error is not one of rekey's own.
+    public static func forPeople(_ error: any Error) -> String {
+        error is any RekeyError ? describe(error) : describe(error) + "; please report this"
+    }
+
+    public static func exitStatus(_ error: any Error) -> ExitStatus {
+        (error as? any RekeyError)?.exitStatus ?? .software
+    }
+}

@@ -10,6 +10,8 @@ final class RecordingStep: Step {
     let fails: Bool
     let compensationFails: Bool
     let compensationStatus: RekeyCore.ExitStatus
+    let placement: StepPlacement
+    let asksForRestore: Bool
 
     final class Log { var entries: [String] = [] }
 
@@ -18,8 +20,17 @@ final class RecordingStep: Step {
         var description: String { "boom" }
     }
 
+    /// A failure after the commit point that undoes the rotation, like a failed reload.
+    struct RestoreBoom: RekeyError, RequiresRestore {
+        var exitStatus: RekeyCore.ExitStatus { .unavailable }
+        var description: String { "reload failed" }
+    }
+
     init(_ name: String, log: Log, fails: Bool = false, compensationFails: Bool = false,
-         compensationStatus: RekeyCore.ExitStatus = .unavailable) {
+         compensationStatus: RekeyCore.ExitStatus = .unavailable, placement: StepPlacement = .beforeCommit,
+         asksForRestore: Bool = false) {
+        self.placement = placement
+        self.asksForRestore = asksForRestore
         self.name = name
         self.log = log
         self.fails = fails
@@ -27,10 +38,10 @@ final class RecordingStep: Step {
         self.compensationStatus = compensationStatus
     }
 
-    func perform(_ run: RunContext) async throws -> String {
+    func perform(_ run: RunContext) async throws -> StepResult {
         log.entries.append("perform \(name)")
-        if fails { throw Boom() }
-        return "did \(name)"
+        if fails { throw asksForRestore ? RestoreBoom() as any Error : Boom() }
+        return StepResult("did \(name)", changedTheWorld: true)
     }
 
     func compensate(_ run: RunContext) async throws -> String? {
@@ -104,5 +115,42 @@ struct EngineOrderingTests {
         let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
         #expect(report.exitCode == RekeyCore.ExitStatus.probeFailedTokenLeft.rawValue)
         #expect(report.steps.last?.outcome == .compensationFailed)
+    }
+
+    @Test("a step after the commit point fails: nothing is undone, the rotation stands (exit 0), and the commit is journaled before it")
+    func afterCommitFailureStands() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let steps = Self.names.map { RecordingStep($0, log: log) }
+            + [RecordingStep("reload", log: log, fails: true, placement: .afterCommit), RecordingStep("prune", log: log, placement: .afterCommit)]
+        let context = fixture.context(gitea: FakeGitea(login: "x"))
+        let report = await Engine(steps: steps).run(context)
+        #expect(log.entries == (Self.names + ["reload", "prune"]).map { "perform \($0)" })
+        #expect(report.outcome == .rotated && report.exitCode == 0)
+        #expect(report.steps.map(\.outcome) == Array(repeating: .ok, count: 5) + [.failed, .ok])
+        let kinds = try Journal.read(path: context.journal.path, run: context.run.value, sealer: fixture.sealer).records.map(\.0.kind)
+        #expect(kinds == [.committed, .done])
+        #expect(context.facts.committed)
+    }
+
+    @Test("a step after the commit point that asks for a restore: every step before the commit point is compensated, in reverse order")
+    func afterCommitRestore() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let steps = Self.names.map { RecordingStep($0, log: log) }
+            + [RecordingStep("reload", log: log, fails: true, placement: .afterCommit, asksForRestore: true)]
+        let report = await Engine(steps: steps).run(fixture.context(gitea: FakeGitea(login: "x")))
+        #expect(log.entries == (Self.names + ["reload"]).map { "perform \($0)" } + (Self.names + ["reload"]).reversed().map { "compensate \($0)" })
+        #expect(report.outcome == .rolledBack)
+        #expect(report.exitCode == RekeyCore.ExitStatus.unavailable.rawValue)
+        #expect(report.error == "reload failed")
+    }
+
+    @Test("a failure before anything changed the world is a failure, not a roll-back")
+    func failureBeforeChange() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let report = await Engine(steps: [RecordingStep("validate", log: log, fails: true)]).run(fixture.context(gitea: FakeGitea(login: "x")))
+        #expect(report.outcome == .failed)
     }
 }

@@ -35,7 +35,7 @@ struct RotationTests {
 
         // The journal holds each step, in order, and the minted record carries the sealed token value.
         let journal = try Journal.read(path: report.journal, run: report.run, sealer: fixture.sealer)
-        #expect(journal.records.map(\.0.kind) == [.begin, .backedUp, .minting, .minted, .rewriting, .rewritten, .probed, .done])
+        #expect(journal.records.map(\.0.kind) == [.begin, .backedUp, .minting, .minted, .rewriting, .rewritten, .probed, .committed, .done])
         #expect(journal.records[3].1.lastEight == token.lastEight)
         #expect(!journal.tornTail)
 

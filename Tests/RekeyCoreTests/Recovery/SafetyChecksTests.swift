@@ -15,10 +15,10 @@ struct SafetyChecksTests {
         let plain = try directory.write("a.env", "X=1\nGITEA_TOKEN=\(Self.token)\n")
         let duplicated = try directory.write("b.env", "GITEA_TOKEN=\(Self.token)\nGITEA_TOKEN=\(Self.token)\n")
         let other = try directory.write("c.env", "GITEA_TOKEN=\(String(Self.token.reversed()))\n")
-        #expect(try ConsumerFile.holds(token, path: plain))
-        #expect(try ConsumerFile.holds(token, path: duplicated))
-        #expect(try !ConsumerFile.holds(token, path: other))
-        #expect(try !ConsumerFile.holds(token, path: directory.file("missing.env")))
+        #expect(try ConsumerFile(path: plain).holds(token))
+        #expect(try ConsumerFile(path: duplicated).holds(token))
+        #expect(try !ConsumerFile(path: other).holds(token))
+        #expect(try !ConsumerFile(path: directory.file("missing.env")).holds(token))
     }
 
     @Test("a file that exists but cannot be read is no answer: CannotTell, never false")
@@ -27,7 +27,7 @@ struct SafetyChecksTests {
         // A directory where the file should be: reading it fails with EISDIR, even as root.
         try FileManager.default.createDirectory(atPath: directory.file("odd.env"), withIntermediateDirectories: false)
         let error = #expect(throws: ConsumerFile.CannotTell.self) {
-            _ = try ConsumerFile.holds(SecretBytes(utf8: Self.token), path: directory.file("odd.env"))
+            _ = try ConsumerFile(path: directory.file("odd.env")).holds(SecretBytes(utf8: Self.token))
         }
         #expect(error?.description.contains("the token was kept") == true)
         #expect(error?.exitStatus == .rollbackFailed)

@@ -23,7 +23,7 @@ struct HistoryTests {
         let first = entries[1]
         #expect(first.outcome == .done)
         #expect(first.consumer == "fixture-host")
-        #expect(first.operation == "rotate")
+        #expect(first.operation == .rotate)
         #expect(first.exitCode == 0)
         #expect(first.token == .init(id: done.token?.id, name: done.token!.name, lastEight: done.token!.lastEight, deleted: false))
         #expect(first.previousLastEight == "1a2b3c4d")
@@ -53,7 +53,7 @@ struct HistoryTests {
         let died = RunID("20200101T000000Z-aaaaaa")
         let journal = Journal(state: fixture.state, run: died, sealer: fixture.sealer)
         var begin = JournalRecord(kind: .begin, at: 1_577_836_800, consumer: "fixture-host", run: died.value)
-        begin.operation = "rotate"
+        begin.operation = .rotate
         begin.lastEight = "1a2b3c4d"
         try journal.append(begin)
         let handle = try #require(FileHandle(forWritingAtPath: journal.path))

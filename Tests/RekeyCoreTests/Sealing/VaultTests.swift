@@ -80,7 +80,7 @@ struct VaultTests {
             try vault.store(VaultEntry(username: "u", password: SecretBytes(utf8: "p")), name: name)
         }
         #expect(error?.description.hasPrefix("vault entry name '") == true)
-        #expect(error?.description.hasSuffix("is not allowed; use 1 to 64 characters from A-Z a-z 0-9 . _ - (not . or ..)") == true)
+        #expect(error?.description.hasSuffix("is not allowed; use 1 to 64 characters from A-Z a-z 0-9 . _ - (not only dots)") == true)
         #expect(Disk.names(in: vault.state.vaultDirectory).isEmpty)
     }
 

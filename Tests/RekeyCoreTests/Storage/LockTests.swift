@@ -63,6 +63,6 @@ struct LockTests {
         let error = #expect(throws: SafeNameError.self) {
             try ConsumerLock.acquire(state, consumer: "../etc", wait: false)
         }
-        #expect(error?.description == "consumer name '../etc' is not allowed; use 1 to 64 characters from A-Z a-z 0-9 . _ - (not . or ..)")
+        #expect(error?.description == "consumer name '../etc' is not allowed; use 1 to 64 characters from A-Z a-z 0-9 . _ - (not only dots)")
     }
 }

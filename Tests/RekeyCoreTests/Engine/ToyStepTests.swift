@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import RekeyCore
+import TestSupport
+
+/// A step that exists only in this test: it writes a marker file beside the env file, journaled
+/// ahead, and removes it when compensated. Registering it is one line (`StepRegistry.adding`); the
+/// engine, `Rotation` and `--dry-run` are not touched.
+struct TouchStep: Step {
+    var name: String { "touch" }
+    let marker: String
+    let fails: Bool
+
+    func perform(_ run: RunContext) async throws -> StepResult {
+        var record = run.newRecord(.stepEvent)
+        record.step = name
+        record.detail = "writing \(marker)"
+        try run.journal.append(record)
+        FileManager.default.createFile(atPath: marker, contents: Data("touched\n".utf8))
+        if fails { throw Refusal() }
+        return StepResult("wrote \(marker)", changedTheWorld: true)
+    }
+
+    func compensate(_ run: RunContext) async throws -> String? {
+        guard FileManager.default.fileExists(atPath: marker) else { return nil }
+        try FileManager.default.removeItem(atPath: marker)
+        return "removed \(marker)"
+    }
+
+    func plan(_ plan: PlanInput) -> [String] { ["  touch     would write \(marker)"] }
+
+    struct Refusal: RekeyError {
+        var exitStatus: RekeyCore.ExitStatus { .unavailable }
+        var description: String { "the toy step refused" }
+    }
+}
+
+@Suite("a step added with one file and one registry line")
+struct ToyStepTests {
+    static func registry(marker: String, fails: Bool = false) -> StepRegistry {
+        StepRegistry.standard.adding(.init("touch", requires: ["rewrite"]) { _ in TouchStep(marker: marker, fails: fails) })
+    }
+
+    static func fixture(_ registry: StepRegistry) throws -> EngineFixture {
+        try EngineFixture(steps: Playbook.defaultSteps + [try #require(StepKind("touch", in: registry))])
+    }
+
+    @Test("it runs in its place before the commit point and is journaled there")
+    func journaled() async throws {
+        let directory = TempDirectory("rekey-toy")
+        let registry = Self.registry(marker: directory.file("marker"))
+        let fixture = try Self.fixture(registry)
+        var rotation = fixture.rotation(gitea: FakeGitea(login: "ops-automation"))
+        rotation.registry = registry
+        let report = try await rotation.run()
+        #expect(report.outcome == .rotated && report.exitCode == 0)
+        #expect(report.steps.map(\.step) == ["validate", "backup", "mint", "rewrite", "probe", "touch"])
+        #expect(FileManager.default.fileExists(atPath: directory.file("marker")))
+        let records = try Journal.read(path: report.journal, run: report.run, sealer: fixture.sealer).records.map(\.0)
+        #expect(records.map(\.kind).suffix(4) == [.probed, .stepEvent, .committed, .done])
+        #expect(records.first { $0.kind == .stepEvent }?.step == "touch")
+        #expect(StepKind(rawValue: "touch") == nil, "the standard registry does not know the toy step")
+    }
+
+    @Test("when it fails, it and every step before it are compensated: the file is restored and the token deleted")
+    func compensated() async throws {
+        let directory = TempDirectory("rekey-toy")
+        let registry = Self.registry(marker: directory.file("marker"), fails: true)
+        let fixture = try Self.fixture(registry)
+        let before = fixture.envBytes
+        let gitea = FakeGitea(login: "ops-automation")
+        var rotation = fixture.rotation(gitea: gitea)
+        rotation.registry = registry
+        let report = try await rotation.run()
+        #expect(report.outcome == .rolledBack)
+        #expect(report.exitCode == RekeyCore.ExitStatus.unavailable.rawValue)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("marker")))
+        #expect(fixture.envBytes == before)
+        #expect(gitea.tokenNames.isEmpty)
+        let records = try Journal.read(path: report.journal, run: report.run, sealer: fixture.sealer).records.map(\.0)
+        #expect(records.filter { $0.kind == .compensated }.compactMap(\.step) == ["touch", "rewrite", "mint"])
+    }
+
+    @Test("a dry run plans it, after the standard steps, and changes nothing")
+    func planned() async throws {
+        let directory = TempDirectory("rekey-toy")
+        let registry = Self.registry(marker: directory.file("marker"))
+        let fixture = try Self.fixture(registry)
+        var dryRun = DryRun(playbook: fixture.playbook, state: fixture.state, sealer: fixture.sealer, gitea: FakeGitea(login: "ops-automation"))
+        dryRun.registry = registry
+        let plan = try await dryRun.plan()
+        #expect(plan.lines.last == "  touch     would write \(directory.file("marker"))")
+        #expect(plan.steps == ["backup", "mint", "rewrite", "probe", "touch"])
+        #expect(!FileManager.default.fileExists(atPath: directory.file("marker")))
+    }
+}
