@@ -63,6 +63,8 @@ public enum EnvLineProblem: String, Sendable, Equatable {
 /// file's bytes.
 public enum EnvSyntaxProblem: Sendable, Equatable, CustomStringConvertible {
     case unclosedSingleQuote, unclosedDoubleQuote, unclosedSubstitution, unclosedHereDocument, badSubstitution, unbalanced
+    /// A function named like a builtin: bash calls it instead of the builtin, sh (dash) not always.
+    case builtinRedefined
     /// A reserved word or operator where the shell does not expect it.
     case unexpected(String)
     /// Syntax that only bash understands: sh (dash) fails on it or reads it differently.
@@ -76,6 +78,7 @@ public enum EnvSyntaxProblem: Sendable, Equatable, CustomStringConvertible {
         case .unclosedHereDocument: "a here-document without its closing delimiter line"
         case .badSubstitution: "a ${…} expansion that is not valid"
         case .unbalanced: "an if/while/until/for/case/{ }/( ) that is not closed by the end of the file"
+        case .builtinRedefined: "a function named like a builtin (export, read, set, …), which bash calls instead of the builtin and sh does not always"
         case .unexpected(let word): "'\(word)' where the shell does not expect it"
         case .bashOnly(let what): "bash-only syntax (\(what)) that sh rejects or reads differently"
         }
@@ -113,8 +116,10 @@ public enum EnvShellUse: Sendable, Equatable, CustomStringConvertible {
     case dynamicName(String)
     /// return before the key's line: the shell may stop reading before it.
     case stopsBefore(String)
-    /// exit, or exec of a command, anywhere: the shell sourcing the file ends there.
+    /// exit, exec of a command, or set -e/-u/-n, anywhere: the shell sourcing the file may end there.
     case exits(String)
+    /// alias: sh expands aliases in the lines that follow, so a word may not be what it seems.
+    case alias
 
     public var description: String {
         switch self {
@@ -133,7 +138,8 @@ public enum EnvShellUse: Sendable, Equatable, CustomStringConvertible {
         case .sourceAfter: "sources another file after the key's line, which may assign it where rekey cannot see"
         case .dynamicName(let name): "runs \(name) with a variable name rekey cannot know before the shell runs"
         case .stopsBefore(let name): "runs \(name) before the key's line, so the shell may stop before it"
-        case .exits(let name): "runs \(name), which ends the shell that sources the file"
+        case .exits(let name): "runs \(name), which can end the shell that sources the file"
+        case .alias: "defines an alias, which sh expands in the lines after it (so export or the key's name may not be what they seem)"
         }
     }
 }

@@ -121,7 +121,7 @@ struct EnvShellView {
                 let nameref = words.contains(where: \.isNamerefOption)
                 if !atWordStart && word.isAssignment && !nameref { return nil }
                 return .builtin(name!.rawValue)
-            case .some(let keyword) where !keyword.isReserved:
+            case .some(let keyword) where keyword.isBuiltin:
                 return .builtin(keyword.rawValue)
             default:
                 return .command
@@ -147,7 +147,13 @@ struct EnvShellView {
         case .export, .readonly, .declare, .typeset, .local:
             let nameref = arguments.contains(where: \.isNamerefOption)
             if arguments.contains(where: \.expansionBeforeEquals) || (nameref && dynamic) { return .dynamicName(name.keyword!.rawValue) }
-        case .unset, .read, .let, .mapfile, .readarray, .getopts, .wait, .trap, .alias, .enable:
+        case .alias: return .alias
+        case .set:
+            let stopping: UInt32 = 1 << 4 | 1 << 20 | 1 << 13  // e, u, n
+            if dynamic || arguments.contains(where: { $0.optionLetters & stopping != 0 || [.errexit, .nounset, .noexec].contains($0.keyword) }) {
+                return .exits("set -e, -u or -n")
+            }
+        case .unset, .read, .let, .mapfile, .readarray, .getopts, .wait, .trap, .enable:
             if dynamic { return .dynamicName(name.keyword!.rawValue) }
         case .printf:
             let first = arguments.first

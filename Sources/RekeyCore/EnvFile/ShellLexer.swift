@@ -118,6 +118,7 @@ final class ShellLexer {
                 } else if words.count == 1 && functionParentheses() {
                     // `name()`: a function definition; its body is the compound command that follows.
                     if !words[0].isName { problem(words[0].start, .bashOnly("a function name that is not a plain name")) }
+                    if words[0].keyword?.isBuiltin == true { problem(words[0].start, .builtinRedefined) }
                     finish(joining: false)
                 } else {
                     problem(index, .unexpected("("))

@@ -53,6 +53,8 @@ struct ShellWord: Sendable {
     /// name a variable indirectly.
     var isNamerefOption = false
     var isPrintfVariableOption = false
+    /// The letters of an option word `-abc`, as bits (a = bit 0).
+    var optionLetters: UInt32 = 0
     /// Unquoted `{a,b}` or `{1..3}`: bash expands it, sh keeps it.
     var hasBraceExpansion = false
     /// Only digits, unquoted: an IO number when a redirection follows at once.
@@ -70,6 +72,8 @@ enum ShellKeyword: String, CaseIterable, Sendable {
     case eval, dot = ".", source, export, readonly, declare, typeset, local, unset, read, printf, `let`
     case mapfile, readarray, getopts, wait, trap, alias, enable, command, builtin, exec, exit, returnWord = "return"
     case colon = ":", set, shift, times, breakWord = "break", continueWord = "continue"
+    /// `set -o` options that can stop the shell before it reaches a line.
+    case errexit, nounset, noexec
 
     static let bytes: [(ShellKeyword, [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
 
@@ -80,6 +84,9 @@ enum ShellKeyword: String, CaseIterable, Sendable {
         default: false
         }
     }
+
+    /// A name rekey relies on meaning the builtin or `set -o` option.
+    var isBuiltin: Bool { !isReserved && self != .errexit && self != .nounset && self != .noexec }
 
     var isReserved: Bool {
         switch self {

@@ -80,6 +80,11 @@ struct ShellWordBuilder {
         word.isName = prefix == .name && textLength > 0 && !pendingPlus
         word.isNamerefOption = looksLikeOption && optionLetters.allSatisfy(Self.isNameByte) && optionLetters.contains(UInt8(ascii: "n"))
         word.isPrintfVariableOption = looksLikeOption && optionLetters.first == UInt8(ascii: "v")
+        if looksLikeOption {
+            for letter in optionLetters where letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z") {
+                word.optionLetters |= 1 << UInt32(letter - UInt8(ascii: "a"))
+            }
+        }
         if !sawEquals && word.hasExpansion { word.expansionBeforeEquals = true }
         if let index = ShellKeyword.bytes.indices.first(where: { keywordsAlive & (1 << UInt64($0)) != 0 && ShellKeyword.bytes[$0].1.count == textLength }) {
             let keyword = ShellKeyword.bytes[index].0

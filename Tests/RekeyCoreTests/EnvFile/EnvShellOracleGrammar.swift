@@ -21,7 +21,7 @@ struct EnvShellGrammar {
         "A=$'bash only'", "return 0", "readonly RO=frozen", "X=\"$(echo '\"')\"", "C=\"${A%%x*}\"", "echo \"$GITEA_TOKEN\" >/dev/null",
         "X='it'\\''s'", "A=a#b", "B=x # trailing comment with 'quote", "Y=$((1 + 2))", "C=\"open\n# not a comment\n\"",
         "X=$(echo a # not the end )\n)", "X=$(case a in a) echo y;; esac)", "cat >/dev/null <<-EOF\n\thello\n\tEOF",
-        "A='x' B=\"y\" C=z", "Y=\"$(printf '%s' \")\")\"", "B=`echo \\`echo nested\\``", "NOTE=\"it's\nGITEA_TOKEN=in-open-quote",
+        "A='x' B=\"y\" C=z", "Y=\"$(printf '%s' \")\")\"", "B=`echo \\`echo nested\\``", "NOTE=\"it's\nGITEA_TOKEN=in-open-quote", "false", "echo $UNSET_VARIABLE >/dev/null",
     ]
 
     /// Key lines rekey may rotate.
@@ -42,7 +42,7 @@ struct EnvShellGrammar {
         "GITEA_\\\nTOKEN={v}", "X=$((GITEA_TOKEN=5))", "declare \"GITEA_\"TOKEN={v}", "p=GITEA_TOK; declare \"${p}EN={v}\"",
         ". /dev/stdin <<'EOF'\nGITEA_TOKEN={v}\nEOF", "exit 0", "set -a; GITEA_TOKEN={v}", "GITEA_TOKEN=\"{v}",
         "GITEA_TOKEN={v} \\", "GITEA_TOKEN=$(echo {v})", "GITEA_TOKEN=x{v}\\", "for GITEA_TOKEN in {v}; do :; done",
-        "! GITEA_TOKEN={v}", "GITEA_TOKEN={v} &", "export GITEA_TOKEN=\"{v}\" A=1", "{ GITEA_TOKEN={v}; }", "GITEA_TOKEN={v}; true", "echo ok | GITEA_TOKEN={v}",
+        "! GITEA_TOKEN={v}", "GITEA_TOKEN={v} &", "export GITEA_TOKEN=\"{v}\" A=1", "set -e", "set -u", "alias export=:", "export() { :; }", "{ GITEA_TOKEN={v}; }", "GITEA_TOKEN={v}; true", "echo ok | GITEA_TOKEN={v}",
     ]
 
     var random: SplitMix64
