@@ -102,6 +102,14 @@ extension ShellLexer {
     /// `$…` at `index`: a parameter, `${…}`, `$(…)`, `$((…))`, bash's `$'…'` and `$"…"`, or a plain `$`.
     func dollar(_ builder: inout ShellWordBuilder, inDoubleQuotes: Bool) {
         let open = index
+        // Every nested construct passes through here: a cap keeps a hostile file from exhausting the stack.
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Self.maximumNesting else {
+            problem(open, .tooDeep)
+            index = bytes.count
+            return
+        }
         let next = index + 1 < bytes.count ? bytes[index + 1] : 0
         switch next {
         case EnvBytes.singleQuote where !inDoubleQuotes:

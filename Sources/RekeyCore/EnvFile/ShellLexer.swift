@@ -6,6 +6,9 @@ final class ShellLexer {
     var index = 0
     /// Inside `$(…)`: commands and mentions there run in a subshell and are not recorded.
     var subshell = 0
+    /// How many `$…` constructs enclose the current byte.
+    var nesting = 0
+    static let maximumNesting = 100
     var scan = ShellScan()
     /// Here-documents whose bodies start after the next newline.
     var pendingHereDocuments: [(delimiter: [UInt8], quoted: Bool, stripTabs: Bool)] = []

@@ -78,6 +78,16 @@ struct EnvDocumentShellTests {
         #expect(refusal.error.exitStatus == .badEnvFile)
     }
 
+    @Test("substitutions nested without end are refused, not followed down the stack")
+    func deepNesting() {
+        for opener in ["$(", "${A:-", "\"$(", "$(("] {
+            let text = "GITEA_TOKEN=0ld\nX=" + String(repeating: opener, count: 50_000) + "\n"
+            let document = EnvFixture.document(text)
+            let error = EnvFixture.error { _ = try document.keyLine(Self.key) }
+            guard case .shellSyntax(_, 2, _) = error else { Issue.record("\(opener): \(String(describing: error))"); continue }
+        }
+    }
+
     @Test("every line involved is named in the message")
     func messageNamesLines() {
         let error = Self.ambiguous((2, .assignment), (3, .builtin("readonly")))
