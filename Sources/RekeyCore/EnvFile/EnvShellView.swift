@@ -15,6 +15,8 @@ struct EnvShellView {
     /// The line (index into `lines`) holding the key's single plain assignment, and its value layout.
     func locate() -> Result<(Int, EnvValueLayout), EnvFileError> {
         guard !lines.isEmpty else { return .failure(.keyMissing(key: key, path: path)) }
+        // 1. Candidates: commands that start a line and read, to the old line-based parser, as an
+        //    assignment of the key. Plain ones are at the top level and not part of a list.
         var candidates: [Int: Bool] = [:]  // command index → plain (top level, not joined)
         var candidateNames: Set<Int> = []  // offsets of the candidates' own names
         for (index, command) in scan.commands.enumerated() where !command.isHeader {
@@ -25,6 +27,7 @@ struct EnvShellView {
             candidates[index] = command.depth == 0 && !command.joined
             if !assignment.blankBeforeEquals { candidateNames.insert(assignment.valueStart - 1 - key.utf8.count) }
         }
+        // 2. Every other place that could touch the key: mentions, and commands such as eval.
         var sites: [Found] = candidates.map { Found(offset: scan.commands[$0.key].start, use: $0.value ? .assignment : .conditional) }
         sites += scan.mentions.compactMap { mention in
             candidateNames.contains(mention.offset) ? nil : use(of: mention, candidates: candidates).map { Found(offset: mention.offset, use: $0) }
@@ -48,6 +51,7 @@ struct EnvShellView {
             sites += sources.filter { lineIndex($0) > keyLine }.map { Found(offset: $0, use: .sourceAfter) }
             sites += stops.filter { lineIndex($0.0) < keyLine }.map { Found(offset: $0.0, use: .stopsBefore($0.1)) }
         }
+        // 3. The verdict: one plain candidate and nothing else, and the file is sh's and bash's alike.
         var seen = Set<String>()
         let ordered = sites.map { EnvShellSite(line: lines[lineIndex($0.offset)].number, use: $0.use) }
             .sorted { $0.line < $1.line }
@@ -117,6 +121,9 @@ struct EnvShellView {
             if wordIndex == nameIndex { return .command }
             let name = words[nameIndex].keyword
             switch name {
+            case .export where atWordStart && word.isName && !words[(nameIndex + 1)...].contains(where: { $0.optionLetters != 0 }):
+                // `export KEY`: marks it for export, never changes its value.
+                return nil
             case .export, .readonly, .declare, .typeset, .local:
                 let nameref = words.contains(where: \.isNamerefOption)
                 if !atWordStart && word.isAssignment && !nameref { return nil }

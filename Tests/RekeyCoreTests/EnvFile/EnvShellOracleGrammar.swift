@@ -35,7 +35,7 @@ struct EnvShellGrammar {
     /// Lines that assign, unset, freeze or may hide the key.
     static let touching = [
         "A=1 GITEA_TOKEN={v}", "GITEA_TOKEN={v} A=1", "declare -x GITEA_TOKEN={v}", "typeset GITEA_TOKEN={v}",
-        "readonly GITEA_TOKEN", "readonly GITEA_TOKEN={v}", "local GITEA_TOKEN={v}", "unset GITEA_TOKEN", "export GITEA_TOKEN",
+        "readonly GITEA_TOKEN", "readonly GITEA_TOKEN={v}", "local GITEA_TOKEN={v}", "unset GITEA_TOKEN", "export GITEA_TOKEN", "export -n GITEA_TOKEN", "export A GITEA_TOKEN",
         "GITEA_TOKEN+={v}", "read GITEA_TOKEN <<EOF\n{v}\nEOF", "printf -v GITEA_TOKEN '%s' {v}", ": \"${GITEA_TOKEN:={v}}\"",
         ": \"${GITEA_TOKEN={v}}\"", "eval \"GITEA_TOKEN={v}\"", "eval true", "if true; then\n  GITEA_TOKEN={v}\nfi",
         "true &&\nGITEA_TOKEN={v}", "false ||\nGITEA_TOKEN={v}", "f() {\nGITEA_TOKEN={v}\n}", "(\nGITEA_TOKEN={v}\n)",

@@ -28,6 +28,7 @@ struct EnvShellOracleTests {
             printf '%s\\001' "${GITEA_TOKEN+set}:${GITEA_TOKEN-}" \(EnvShellGrammar.others.map { "\"${\($0)+set}:${\($0)-}\"" }.joined(separator: " "))
           ) >"$f.$tag" 2>/dev/null </dev/null
         done
+        echo driver finished
         """
 
     struct Reading: Equatable {
@@ -44,7 +45,8 @@ struct EnvShellOracleTests {
 
     static func source(_ names: [String], in directory: TempDirectory, shell: String) throws {
         let result = try ProcessRunner.runBlocking("/usr/bin/env", ["-i", shell, "-c", driver, "sh", directory.path, shell] + names, environment: [:])
-        guard result.status == 0 else { throw DriverFailed(shell: shell, status: result.status, stderr: result.stderr) }
+        // The status is the last file's; the driver itself must reach its end.
+        guard result.stdout == "driver finished\n" else { throw DriverFailed(shell: shell, status: result.status, stderr: result.stderr) }
     }
 
     struct DriverFailed: Error {
