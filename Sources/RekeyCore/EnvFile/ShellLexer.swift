@@ -38,6 +38,8 @@ final class ShellLexer {
         /// The words read so far belong to a `for`/`case`/`select` header or a pattern.
         var header = false
         var caseHeaderWords = 0
+        /// What came last completes a command, so `;`, `&`, `&&`, `||` or `|` may follow.
+        var canEnd = false
     }
 
     /// Reads commands up to the end of the file, or (`closingParen`) up to the `)` closing a `$(`.
@@ -69,6 +71,12 @@ final class ShellLexer {
             structure.header = false
         }
 
+        /// `;`, `&`, `&&`, `||` or `|` with no command before it: a syntax error to sh.
+        func separator(_ name: String) {
+            if words.isEmpty && !structure.canEnd { problem(index, .unexpected(name)) }
+            structure.canEnd = false
+        }
+
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
@@ -81,6 +89,7 @@ final class ShellLexer {
                 while index < bytes.count && bytes[index] != EnvBytes.lf { index += 1 }
             case EnvBytes.lf:
                 finish(joining: false)
+                structure.canEnd = false
                 index += 1
                 hereDocuments()
             case UInt8(ascii: ";"):
@@ -88,22 +97,26 @@ final class ShellLexer {
                 if next == UInt8(ascii: ";") {
                     if index + 2 < bytes.count && bytes[index + 2] == UInt8(ascii: "&") { problem(index, .bashOnly(";;& in case")) }
                     finish(joining: false)
+                    structure.canEnd = false
                     if !structure.cases.isEmpty { structure.cases[structure.cases.count - 1] = true; structure.header = true }
                     index += 2
                 } else {
                     if next == UInt8(ascii: "&") { problem(index, .bashOnly(";& in case")) }
+                    separator(";")
                     finish(joining: false)
                     index += 1
                 }
             case UInt8(ascii: "&"):
                 let next = index + 1 < bytes.count ? bytes[index + 1] : 0
                 if next == UInt8(ascii: ">") { problem(index, .bashOnly("&> redirection")); index += 2; redirectionTarget(); continue }
+                separator(next == UInt8(ascii: "&") ? "&&" : "&")
                 finish(joining: next == UInt8(ascii: "&"))
                 index += next == UInt8(ascii: "&") ? 2 : 1
             case UInt8(ascii: "|"):
                 let next = index + 1 < bytes.count ? bytes[index + 1] : 0
                 if structure.cases.last == true { index += 1; continue }
                 if next == UInt8(ascii: "&") { problem(index, .bashOnly("|& pipe")) }
+                separator(next == UInt8(ascii: "|") ? "||" : "|")
                 finish(joining: true)
                 index += next == UInt8(ascii: "|") || next == UInt8(ascii: "&") ? 2 : 1
             case UInt8(ascii: "("):
@@ -117,12 +130,14 @@ final class ShellLexer {
                     if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "(") { problem(index, .bashOnly("((…)) arithmetic command")) }
                     structure.depth += 1
                     structure.parens += 1
+                    structure.canEnd = false
                     index += 1
                 } else if words.count == 1 && functionParentheses() {
                     // `name()`: a function definition; its body is the compound command that follows.
                     if !words[0].isName { problem(words[0].start, .bashOnly("a function name that is not a plain name")) }
                     if words[0].keyword?.isBuiltin == true { problem(words[0].start, .builtinRedefined) }
                     finish(joining: false)
+                    structure.canEnd = false
                 } else {
                     problem(index, .unexpected("("))
                     index += 1
@@ -131,11 +146,13 @@ final class ShellLexer {
                 if structure.cases.last == true {
                     structure.cases[structure.cases.count - 1] = false
                     finish(joining: false)
+                    structure.canEnd = false
                     index += 1
                 } else if structure.parens > 0 {
                     finish(joining: false)
                     structure.parens -= 1
                     structure.depth -= 1
+                    structure.canEnd = true
                     index += 1
                 } else if closingParen {
                     finish(joining: false)
@@ -152,6 +169,7 @@ final class ShellLexer {
                     wordMentions.removeLast()
                 }
                 redirection()
+                structure.canEnd = true
             default:
                 let start = index
                 var builder = word()
@@ -163,12 +181,14 @@ final class ShellLexer {
                     structure.header = true
                     if lexed.keyword == .inWord && structure.caseHeaderWords >= 3 {
                         finish(joining: false)
+                        structure.canEnd = false
                         structure.caseHeaderWords = 0
                         structure.cases.append(true)
                         continue
                     }
                     words.append(lexed)
                     wordMentions.append(builder.mentions)
+                    structure.canEnd = true
                     continue
                 }
                 if structure.cases.last == true {
@@ -176,6 +196,7 @@ final class ShellLexer {
                     if lexed.keyword == .esacWord && words.isEmpty {
                         structure.cases.removeLast()
                         structure.depth -= 1
+                        structure.canEnd = true
                         continue
                     }
                     structure.header = true
@@ -183,6 +204,7 @@ final class ShellLexer {
                 if structure.header {
                     words.append(lexed)
                     wordMentions.append(builder.mentions)
+                    structure.canEnd = true
                     continue
                 }
                 if commandPosition && words.isEmpty, let keyword = lexed.keyword, keyword.isReserved {
@@ -191,6 +213,7 @@ final class ShellLexer {
                 words.append(lexed)
                 wordMentions.append(builder.mentions)
                 commandPosition = false
+                structure.canEnd = true
             }
         }
         finish(joining: false)
@@ -206,6 +229,7 @@ final class ShellLexer {
     /// Handles a reserved word in command position; false when it is to be read as an ordinary word.
     private func reservedWord(_ keyword: ShellKeyword, _ structure: inout Structure, at offset: Int,
                               mentions: [(offset: Int, atStart: Bool)]) -> Bool {
+        structure.canEnd = [.fiWord, .doneWord, .closeBrace, .esacWord].contains(keyword)
         switch keyword {
         case .ifWord, .whileWord, .untilWord, .openBrace:
             structure.depth += 1

@@ -21,7 +21,7 @@ struct EnvShellGrammar {
         "A=$'bash only'", "return 0", "readonly RO=frozen", "X=\"$(echo '\"')\"", "C=\"${A%%x*}\"", "echo \"$GITEA_TOKEN\" >/dev/null",
         "X='it'\\''s'", "A=a#b", "B=x # trailing comment with 'quote", "Y=$((1 + 2))", "C=\"open\n# not a comment\n\"",
         "X=$(echo a # not the end )\n)", "X=$(case a in a) echo y;; esac)", "cat >/dev/null <<-EOF\n\thello\n\tEOF",
-        "A='x' B=\"y\" C=z", "Y=\"$(printf '%s' \")\")\"", "B=`echo \\`echo nested\\``", "NOTE=\"it's\nGITEA_TOKEN=in-open-quote", "false", "echo $UNSET_VARIABLE >/dev/null",
+        "A='x' B=\"y\" C=z", "Y=\"$(printf '%s' \")\")\"", "B=`echo \\`echo nested\\``", "NOTE=\"it's\nGITEA_TOKEN=in-open-quote", "false", "echo $UNSET_VARIABLE >/dev/null", "|| true", "{ C=3; } && D=4", ">/dev/null; A=6",
     ]
 
     /// Key lines rekey may rotate.
