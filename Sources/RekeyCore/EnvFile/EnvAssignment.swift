@@ -2,6 +2,7 @@
 ///
 /// A blank between the name and `=` is recorded rather than rejected here, so that such a line still
 /// counts when looking for duplicates of a key; `EnvAssignment.layout` then refuses to edit it.
+/// Whether the line is an assignment the shell runs at all is `EnvShellView`'s question.
 struct EnvAssignment: Sendable, Equatable {
     /// The variable name, always `[A-Za-z_][A-Za-z0-9_]*` (so ASCII, never secret).
     let name: String
@@ -66,13 +67,6 @@ struct EnvAssignment: Sendable, Equatable {
         if after < end && bytes[after] != EnvBytes.hash { return .refused(.textAfterValue) }
         guard style.canHold(UnsafeRawBufferPointer(rebasing: bytes[value])) else { return .refused(.shellSyntaxInValue) }
         return .editable(EnvValueLayout(style: style, value: value))
-    }
-
-    /// The quote byte when this assignment's value opens a quote that does not close on its line
-    /// (a value spanning several lines).
-    func opensMultilineQuote(_ bytes: UnsafeRawBufferPointer, _ line: EnvLine) -> EnvDocument.QuoteStyle? {
-        guard valueStart < line.contentEnd, let quote = EnvDocument.QuoteStyle(openingByte: bytes[valueStart]) else { return nil }
-        return Self.closingQuote(bytes, quote, (valueStart + 1)..<line.contentEnd) == nil ? quote : nil
     }
 
     /// The index of the quote that closes `quote` within `range`; inside double quotes a backslash
