@@ -65,6 +65,8 @@ public enum EnvSyntaxProblem: Sendable, Equatable, CustomStringConvertible {
     case unclosedSingleQuote, unclosedDoubleQuote, unclosedSubstitution, unclosedHereDocument, badSubstitution, unbalanced
     /// A function named like a builtin: bash calls it instead of the builtin, sh (dash) not always.
     case builtinRedefined
+    /// An assignment or unset of a variable made read-only earlier: sh (dash) stops reading there.
+    case readOnlyAssigned
     /// More than 100 `$(…)`, `${…}` or `$((…))` inside one another.
     case tooDeep
     /// A reserved word or operator where the shell does not expect it.
@@ -81,6 +83,7 @@ public enum EnvSyntaxProblem: Sendable, Equatable, CustomStringConvertible {
         case .badSubstitution: "a ${…} expansion that is not valid"
         case .unbalanced: "an if/while/until/for/case/{ }/( ) that is not closed by the end of the file"
         case .tooDeep: "more than 100 substitutions inside one another"
+        case .readOnlyAssigned: "an assignment to a variable made read-only above, where sh stops reading the file"
         case .builtinRedefined: "a function named like a builtin (export, read, set, …), which bash calls instead of the builtin and sh does not always"
         case .unexpected(let word): "'\(word)' where the shell does not expect it"
         case .bashOnly(let what): "bash-only syntax (\(what)) that sh rejects or reads differently"

@@ -35,7 +35,9 @@ struct EnvShellView {
         var sources: [Int] = []
         var stops: [(Int, String)] = []
         var problems = scan.problems
+        var readOnly: Set<UInt64> = []
         for command in scan.commands where !command.isHeader {
+            if let frozen = writesReadOnly(command, &readOnly) { problems.append((frozen, .readOnlyAssigned)) }
             let named = command.words.drop(while: \.isAssignment)
             if let braces = named.first(where: \.hasBraceExpansion) {
                 problems.append((braces.start, .bashOnly("brace expansion {a,b}")))
@@ -167,6 +169,26 @@ struct EnvShellView {
             if first?.hasExpansion == true || (arguments.contains(where: \.isPrintfVariableOption) && dynamic) { return .dynamicName("printf") }
         default: break
         }
+        return nil
+    }
+
+    /// Notes the names `command` makes read-only (`readonly`, `declare -r`, `typeset -r`), and returns
+    /// the offset of a word that assigns or unsets one already read-only: sh stops reading the file
+    /// there, bash goes on.
+    private func writesReadOnly(_ command: ShellCommand, _ readOnly: inout Set<UInt64>) -> Int? {
+        let prefix = command.words.prefix { $0.isAssignment }
+        if let word = prefix.first(where: { readOnly.contains($0.nameHash) }) { return word.start }
+        let rest = command.words.dropFirst(prefix.count)
+        guard let name = rest.first?.keyword else { return nil }
+        let arguments = rest.dropFirst().filter { $0.optionLetters == 0 }
+        let freezes = name == .readonly || ([.declare, .typeset].contains(name) && rest.contains { $0.optionLetters & 1 << 17 != 0 })
+        if [.readonly, .export, .declare, .typeset, .local, .unset].contains(name),
+           let word = arguments.first(where: { (name == .unset ? $0.isName : $0.isAssignment) && readOnly.contains($0.nameHash) }) {
+            return word.start
+        }
+        // The key itself is a site of its own, named with its line.
+        let keyHash = key.utf8.reduce(UInt64(0xCBF2_9CE4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        if freezes { readOnly.formUnion(arguments.filter { ($0.isAssignment || $0.isName) && $0.nameHash != keyHash }.map(\.nameHash)) }
         return nil
     }
 

@@ -61,6 +61,9 @@ struct ShellWord: Sendable {
     var isDigits = true
     /// A plain unquoted name, `[A-Za-z_][A-Za-z0-9_]*`.
     var isName = false
+    /// A hash (FNV-1a) of the name of an assignment word, or of a word that is a name: names compare
+    /// without their bytes being kept.
+    var nameHash: UInt64 = 0
 }
 
 /// The words rekey recognises as text (unquoted reserved words; builtins in any quoting).

@@ -12,6 +12,7 @@ struct ShellWordBuilder {
     private enum Prefix { case name, assignment, none }
     private var prefix = Prefix.name
     private var pendingPlus = false
+    private var nameHash: UInt64 = 0xCBF2_9CE4_8422_2325
     private var keywordsAlive: UInt64
     private var run = (start: 0, length: 0, matches: true, atStart: false)
     private var braceOpen = false
@@ -78,6 +79,7 @@ struct ShellWordBuilder {
         word.end = end
         if textLength == 0 { word.isDigits = false }
         word.isName = prefix == .name && textLength > 0 && !pendingPlus
+        if word.isName { word.nameHash = nameHash }
         word.isNamerefOption = looksLikeOption && optionLetters.allSatisfy(Self.isNameByte) && optionLetters.contains(UInt8(ascii: "n"))
         word.isPrintfVariableOption = looksLikeOption && optionLetters.first == UInt8(ascii: "v")
         if looksLikeOption {
@@ -103,15 +105,21 @@ struct ShellWordBuilder {
     private mutating func followPrefix(_ byte: UInt8) {
         guard prefix == .name else { return }
         if pendingPlus {
-            if byte == EnvBytes.equals && textLength > 1 { prefix = .assignment; word.isAssignment = true; word.isAppend = true } else { prefix = .none }
+            if byte == EnvBytes.equals && textLength > 1 {
+                prefix = .assignment; word.isAssignment = true; word.isAppend = true; word.nameHash = nameHash
+            } else {
+                prefix = .none
+            }
             return
         }
         if byte == EnvBytes.equals {
-            if textLength > 0 { prefix = .assignment; word.isAssignment = true } else { prefix = .none }
+            if textLength > 0 { prefix = .assignment; word.isAssignment = true; word.nameHash = nameHash } else { prefix = .none }
         } else if byte == UInt8(ascii: "+") {
             pendingPlus = true
         } else if !Self.isNameByte(byte) || (textLength == 0 && byte <= UInt8(ascii: "9")) {
             prefix = .none
+        } else {
+            nameHash = (nameHash ^ UInt64(byte)) &* 0x100_0000_01B3
         }
     }
 

@@ -58,6 +58,8 @@ struct EnvDocumentShellTests {
         .init(name: "an assignment before a special builtin", text: "A=1 \\\n. ./other.env\nGITEA_TOKEN=0ld\n",
               error: syntax(1, .bashOnly("an assignment before a special builtin such as export or '.', which sh keeps and bash does not"))),
         .init(name: "an operator with no command before it", text: "GITEA_TOKEN=0ld\n|| true\n", error: syntax(2, .unexpected("||"))),
+        .init(name: "a read-only variable assigned again", text: "readonly A=1\nB=2 A=3 true\nGITEA_TOKEN=0ld\n", error: syntax(2, .readOnlyAssigned)),
+        .init(name: "a declare -r variable unset", text: "GITEA_TOKEN=0ld\ndeclare -r B\nunset B\n", error: syntax(3, .readOnlyAssigned)),
         .init(name: "bash-only array", text: "GITEA_TOKEN=0ld\nA=(1 2)\n", error: syntax(2, .bashOnly("array assignment NAME=(…)"))),
         .init(name: "bash-only $'…'", text: "GITEA_TOKEN=0ld\nB=$'x'\n", error: syntax(2, .bashOnly("$'…' quoting"))),
         .init(name: "a quote never closed", text: "GITEA_TOKEN=0ld\nB=\"open\n", error: syntax(2, .unclosedDoubleQuote)),

@@ -18,7 +18,7 @@ struct EnvShellGrammar {
         "cat >/dev/null <<EOF\nhello $A\nEOF", "cat >/dev/null <<'EOF'\nGITEA_TOKEN=in-quoted-heredoc\nEOF",
         "if true; then\n  A=in-if\nfi", "f() {\n  B=in-function\n}", ". ./other.env", "Q='x\\\n'", "A=1 \\",
         "Z=\"never closed", "B=crlf{v}\r", "A=\"x\\\"\nstill open\"", "case $A in\n  plain*) C=matched ;;\n  *) C=other ;;\nesac",
-        "A=$'bash only'", "return 0", "readonly RO=frozen", "X=\"$(echo '\"')\"", "C=\"${A%%x*}\"", "echo \"$GITEA_TOKEN\" >/dev/null",
+        "A=$'bash only'", "return 0", "readonly RO=frozen", "RO=thawed", "readonly A", "X=\"$(echo '\"')\"", "C=\"${A%%x*}\"", "echo \"$GITEA_TOKEN\" >/dev/null",
         "X='it'\\''s'", "A=a#b", "B=x # trailing comment with 'quote", "Y=$((1 + 2))", "C=\"open\n# not a comment\n\"",
         "X=$(echo a # not the end )\n)", "X=$(case a in a) echo y;; esac)", "cat >/dev/null <<-EOF\n\thello\n\tEOF",
         "A='x' B=\"y\" C=z", "Y=\"$(printf '%s' \")\")\"", "B=`echo \\`echo nested\\``", "NOTE=\"it's\nGITEA_TOKEN=in-open-quote", "false", "echo $UNSET_VARIABLE >/dev/null", "|| true", "{ C=3; } && D=4", ">/dev/null; A=6",
