@@ -114,8 +114,12 @@ public final class EndToEndHost: @unchecked Sendable {
         """)
     }
 
-    public var client: GiteaClient { GiteaClient(baseURL: baseURL, transport: sharedTransport) }
-    private let sharedTransport = LiveHTTPTransport()
+    /// The real client, sharing the binary's one-time-code ledger in the host's state directory, so
+    /// the test's own calls never replay a code the binary sent (or the other way round).
+    public var client: GiteaClient {
+        GiteaClient(baseURL: baseURL, transport: sharedTransport, otpSteps: FileOTPSteps(state: StateDirectory(root: statePath)))
+    }
+    private let sharedTransport = try! LiveHTTPTransport()
 
     public var credential: BasicCredential {
         BasicCredential(username: persona, password: SecretBytes(utf8: password), totpSeed: personaTOTPSeed.map { SecretBytes(utf8: $0) })
