@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "GiteaStandIn", "RekeyCore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

@@ -24,18 +24,34 @@ public final class EndToEndHost: @unchecked Sendable {
     /// The persona's base32 TOTP seed when it has two-factor auth on (then `setUp` stores it with `--totp`).
     public let personaTOTPSeed: String?
 
-    /// - Parameter refusesOTPReplay: whether the stand-in refuses a one-time code sent twice in a
-    ///   row, as current Gitea does. Off by default until rekey never resends a code (issue 9
-    ///   item 1); tests of that rule turn it on.
-    public init(personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false) async throws {
+    /// With `tls`, the stand-in serves https with this throwaway certificate (`baseURL` is then
+    /// `https://127.0.0.1:PORT`); give rekey `certificate.certificatePath` as its CA file.
+    public let certificate: SelfSignedCertificate?
+
+    /// - Parameters:
+    ///   - refusesOTPReplay: whether the stand-in refuses a one-time code sent twice in a row, as
+    ///     current Gitea does. Off by default until rekey never resends a code (issue 9 item 1);
+    ///     tests of that rule turn it on.
+    ///   - tokenSelfEndpoints: serve `GET`/`DELETE /api/v1/token`, as servers since mid-2026.
+    ///   - tokenTimestamps: list `created_at`/`last_used_at`, as Gitea 1.24+; false models older.
+    ///   - tls: serve https with a fresh self-signed certificate (`certificate`). `setUp` and
+    ///     `mintDirectly` then need a `LiveHTTPTransport` that trusts it.
+    public init(
+        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, tokenSelfEndpoints: Bool = false,
+        tokenTimestamps: Bool = true, tls: Bool = false
+    ) async throws {
         password = "pw-" + UUID().uuidString
         adminPassword = "admin-" + UUID().uuidString
         self.personaTOTPSeed = personaTOTPSeed
+        let certificate = tls ? try SelfSignedCertificate() : nil
+        self.certificate = certificate
         server = GiteaStandIn(users: [
             StandInUser(name: "ops-automation", password: password, totpSeedBase32: personaTOTPSeed),
             StandInUser(name: "someone-else", password: "other-" + UUID().uuidString),
             StandInUser(name: "site-admin", password: adminPassword, isAdmin: true),
-        ], singleUseOTP: refusesOTPReplay)
+        ], tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps,
+           tls: certificate.map { .init(certificatePath: $0.certificatePath, privateKeyPath: $0.keyPath) },
+           singleUseOTP: refusesOTPReplay)
         baseURL = try await server.start(port: 0)
     }
 
@@ -46,9 +62,12 @@ public final class EndToEndHost: @unchecked Sendable {
 
     /// Runs `body` with a fresh host and always shuts the server and client down afterwards.
     public static func with<T>(
-        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, _ body: (EndToEndHost) async throws -> T
+        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, tokenSelfEndpoints: Bool = false,
+        tokenTimestamps: Bool = true, tls: Bool = false, _ body: (EndToEndHost) async throws -> T
     ) async throws -> T {
-        let host = try await EndToEndHost(personaTOTPSeed: personaTOTPSeed, refusesOTPReplay: refusesOTPReplay)
+        let host = try await EndToEndHost(
+            personaTOTPSeed: personaTOTPSeed, refusesOTPReplay: refusesOTPReplay,
+            tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps, tls: tls)
         do {
             let result = try await body(host)
             await host.shutdown()

@@ -9,7 +9,7 @@
 /// - `prohibit_login: true`: a token gets that same 403; a password is refused earlier, by
 ///   `UserSignIn` (services/auth/signin.go), with 401 `user is not allowed login [uid: N, name: X]`.
 /// - `must_change_password: true`: password and token get 403
-///   `You must change your password. Change it at: BASE/user/change_password`.
+///   `You must change your password. Change it at: BASE//user/change_password` (AppURL ends in `/`).
 public struct AccountState: Sendable, Equatable, Codable {
     public var active: Bool?
     public var prohibitLogin: Bool?

@@ -27,4 +27,16 @@ public struct OTPCheck: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     public var description: String { "otp \(user) step=\(step.map(String.init) ?? "-") \(outcome.rawValue)" }
+
+    /// The checks that repeat the step of the same user's check just before them: a client that
+    /// never sends a code twice in a row leaves this empty (a step's code is the same code).
+    public static func repeats(in log: [OTPCheck]) -> [OTPCheck] {
+        var lastStep: [String: UInt64] = [:]
+        var repeats: [OTPCheck] = []
+        for check in log {
+            if let step = check.step, lastStep[check.user] == step { repeats.append(check) }
+            if let step = check.step { lastStep[check.user] = step }
+        }
+        return repeats
+    }
 }

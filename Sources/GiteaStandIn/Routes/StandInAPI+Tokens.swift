@@ -99,7 +99,7 @@ extension StandInAPI {
             guard let name = option.name, !name.isEmpty else { throw APIError.unprocessable("[Name]: Required") }
             let (record, value) = try await state.mint(for: owner, name: name, scopes: option.scopes ?? [])
             let answer = TokenJSON(
-                id: record.id, name: rule?.name ?? record.name, value: value,
+                id: record.id, name: rule?.name ?? record.name, value: rule?.sha1 ?? value,
                 lastEight: rule?.lastEight ?? record.lastEight, scopes: record.scopes.names, created: nil, lastUsed: nil)
             return JSONResponse.make(status: 201, answer)
         }

@@ -88,9 +88,11 @@ extension StandInAPI {
         let user: Owner
     }
 
-    /// The calling token, for `GET /token` and `DELETE /token` (only on newer servers). Only a
-    /// token in the `Authorization` header names itself: a password, a token in the query or
-    /// as a Basic password gets 404 `invalid personal token`; no credentials 401.
+    /// The calling token, for `GET /token` and `DELETE /token` (only on servers since mid-2026;
+    /// their handler is newer than the Gitea source snapshots read here, so this follows the
+    /// behaviour recorded in gitea-api.md). Only a token in the `Authorization` header names
+    /// itself: a password, a token in the query or as a Basic password gets 404
+    /// `invalid personal token`; no credentials 401.
     private func callingToken(_ request: Request) async throws(APIError) -> (Account, TokenRecord) {
         let caller = try await authenticate(request)
         switch caller {

@@ -51,8 +51,9 @@ struct StandInAPI: Sendable {
             if let committed { return committed }
             return try await answer { try await operation(rule) }
         }.value
-        guard rule.trickleMilliseconds > 0 else { return response }
-        return response.trickled(every: .milliseconds(rule.trickleMilliseconds))
+        let padded = rule.padBytes > 0 ? response.padded(with: rule.padBytes) : response
+        guard rule.trickleMilliseconds > 0 else { return padded }
+        return padded.trickled(every: .milliseconds(rule.trickleMilliseconds))
     }
 
     /// A request's body. The middleware has already read it into memory (capped at 1 MiB), so
@@ -65,6 +66,16 @@ struct StandInAPI: Sendable {
 }
 
 extension Response {
+    /// The same answer followed by `count` spaces, sent in 64 KiB pieces.
+    func padded(with count: Int) -> Response {
+        var response = self
+        let original = body
+        response.body = ResponseBody(contentLength: original.contentLength.map { $0 + count }) { writer in
+            try await original.write(PaddingWriter(parent: writer, padding: count))
+        }
+        return response
+    }
+
     /// The same answer with its head sent at once and its body one byte per `interval`.
     func trickled(every interval: Duration) -> Response {
         var response = self
@@ -73,6 +84,26 @@ extension Response {
             try await original.write(TrickleWriter(parent: writer, interval: interval))
         }
         return response
+    }
+}
+
+/// Passes a body on, then writes the padding before finishing.
+private struct PaddingWriter: ResponseBodyWriter {
+    var parent: any ResponseBodyWriter
+    let padding: Int
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        try await parent.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        var left = padding
+        while left > 0 {
+            let piece = min(left, 1 << 16)
+            try await parent.write(ByteBuffer(repeating: UInt8(ascii: " "), count: piece))
+            left -= piece
+        }
+        try await parent.finish(trailingHeaders)
     }
 }
 

@@ -30,9 +30,10 @@ struct APIError: Error, Sendable {
         bare: true)
     static let onlyAdminsMaySudo = APIError(status: 403, message: "Only administrators allowed to sudo.", bare: true)
 
+    /// Gitea's `setting.AppURL` always ends in `/`, so the real message has a double slash.
     static func mustChangePassword(baseURL: String) -> APIError {
         APIError(
-            status: 403, message: "You must change your password. Change it at: \(baseURL)/user/change_password",
+            status: 403, message: "You must change your password. Change it at: \(baseURL)//user/change_password",
             bare: true)
     }
 

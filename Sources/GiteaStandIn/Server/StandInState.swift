@@ -98,8 +98,9 @@ actor StandInState {
     }
 
     /// Finds a live token by value, as Gitea does: by its last eight, then the salted hash.
-    /// Its last use is written when 30 s or more have passed since the last write, as Gitea
-    /// does since 1.24 (services/auth/oauth2.go, PR #34323).
+    /// Its last use (`updated_unix`, listed as `last_used_at` since 1.24, PR #34323) is written
+    /// when 30 s or more have passed since the last write, as gitea-api.md records for current
+    /// servers; older ones wrote it on every use (services/auth/basic.go, oauth2.go).
     func signIn(token value: String) throws(APIError) -> (Account, TokenRecord) {
         let lastEight = String(value.suffix(8))
         guard value.count == 40,

@@ -72,6 +72,17 @@ struct TOTPAuthTests {
         }
     }
 
+    @Test("OTPCheck.repeats finds a code sent twice in a row for a user, and nothing else")
+    func repeats() {
+        let log = [
+            OTPCheck(user: "carol", step: 10, outcome: .accepted), OTPCheck(user: "dave", step: 10, outcome: .accepted),
+            OTPCheck(user: "carol", step: 11, outcome: .accepted), OTPCheck(user: "carol", step: nil, outcome: .missing),
+            OTPCheck(user: "carol", step: 11, outcome: .replayed), OTPCheck(user: "dave", step: 11, outcome: .accepted),
+        ]
+        #expect(OTPCheck.repeats(in: log) == [OTPCheck(user: "carol", step: 11, outcome: .replayed)])
+        #expect(OTPCheck.repeats(in: Array(log.prefix(4))).isEmpty)
+    }
+
     @Test("two requests racing with one code: exactly one is accepted")
     func race() async throws {
         try await withStandIn(users: [Self.carol], clock: TestClock(Self.moment)) { (standIn) async throws in
