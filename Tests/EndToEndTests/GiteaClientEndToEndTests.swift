@@ -43,6 +43,9 @@ struct GiteaClientEndToEndTests {
             #expect(host.envBytes == before)
             #expect(await Self.runTokens(host).isEmpty)
             #expect(result.stdout.contains("↩ mint"))
+            // A server without DELETE /api/v1/token (404): deleted by id with Basic auth and a fresh code.
+            #expect(await host.server.requestLog().contains { $0.hasPrefix("DELETE /api/v1/users/\(host.persona)/tokens/") })
+            await Self.expectNoCodeTwiceInARow(host)
         }
     }
 
@@ -259,38 +262,43 @@ struct GiteaClientEndToEndTests {
         }
     }
 
-    @Test("https with a private CA: accepted with gitea.ca_file or --ca-file, refused without it")
+    @Test("https with a private CA: accepted with --ca-file or gitea.ca_file, refused without it")
     func privateCA() async throws {
-        try await EndToEndHost.with { host in
+        try await EndToEndHost.with(tls: true) { host in
             try await host.setUp()
-            let cert = host.directory.file("ca.pem"), key = host.directory.file("ca.key")
-            let openssl = try ProcessRunner.runBlocking("/usr/bin/openssl", [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
-            ], environment: [:])
-            try #require(openssl.status == 0, "openssl: \(openssl.stderr)")
-            let tls = GiteaStandIn(users: [StandInUser(name: host.persona, password: host.password)],
-                                   tls: .init(certificatePath: cert, privateKeyPath: key))
-            let url = try await tls.start(port: 0)
-            #expect(url.hasPrefix("https://"))
-            do {
-                let refused = try await host.rekey(["vault", "test", host.persona, "--url", url])
-                #expect(refused.status == 69 && refused.stderr.contains("--ca-file"), "stderr: \(refused.stderr)")
-                let accepted = try await host.rekey(["vault", "test", host.persona, "--url", url, "--ca-file", cert])
-                #expect(accepted.status == 0, "stderr: \(accepted.stderr)")
+            let cert = try #require(host.certificate).certificatePath
+            #expect(host.baseURL.hasPrefix("https://"))
+            let refused = try await host.rekey(["vault", "test", host.persona, "--url", host.baseURL])
+            #expect(refused.status == 69 && refused.stderr.contains("--ca-file"), "stderr: \(refused.stderr)")
+            let accepted = try await host.rekey(["vault", "test", host.persona, "--url", host.baseURL, "--ca-file", cert])
+            #expect(accepted.status == 0, "stderr: \(accepted.stderr)")
 
-                try host.writePlaybook(extra: "")
-                let playbook = try String(contentsOfFile: host.playbookPath, encoding: .utf8)
-                    .replacingOccurrences(of: "  persona: \(host.persona)\n", with: "  persona: \(host.persona)\n  ca_file: \(cert)\n")
-                try host.directory.write("playbook.yml", playbook)
-                let run = try await host.rekey(["run", host.playbookPath], environment: ["GITEA_URL": url])
-                #expect(run.status == 0, "stdout: \(run.stdout) stderr: \(run.stderr)")
-                #expect(await tls.tokens(of: host.persona).count == 1)
-            } catch {
-                await tls.stop()
-                throw error
-            }
-            await tls.stop()
+            let withoutCA = try await host.rekey(["run", host.playbookPath])
+            #expect(withoutCA.status == 69, "stderr: \(withoutCA.stderr)")
+            let withFlag = try await host.rekey(["run", host.playbookPath, "--ca-file", cert])
+            #expect(withFlag.status == 0, "stdout: \(withFlag.stdout) stderr: \(withFlag.stderr)")
+            let playbook = try String(contentsOfFile: host.playbookPath, encoding: .utf8)
+                .replacingOccurrences(of: "  persona: \(host.persona)\n", with: "  persona: \(host.persona)\n  ca_file: \(cert)\n")
+            try host.directory.write("playbook.yml", playbook)
+            let withField = try await host.rekey(["run", host.playbookPath])
+            #expect(withField.status == 0, "stdout: \(withField.stdout) stderr: \(withField.stderr)")
+            #expect(await Self.runTokens(host).count == 2)
+        }
+    }
+
+    @Test("where the server has DELETE /api/v1/token, a failed probe's token deletes itself, spending no one-time code")
+    func selfDelete() async throws {
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true, tokenSelfEndpoints: true) { host in
+            try await host.setUp()
+            let before = await host.server.requestLog().count
+            await host.addFault(FaultRule(route: .user, times: 1, status: 401))
+            let result = try await host.rekey(["run", host.playbookPath])
+            #expect(result.status == 80, "stdout: \(result.stdout) stderr: \(result.stderr)")
+            #expect(await Self.runTokens(host).isEmpty)
+            let calls = await host.server.requestLog().dropFirst(before)
+            #expect(calls.contains("DELETE /api/v1/token"), "calls: \(calls)")
+            #expect(!calls.contains { $0.hasPrefix("DELETE /api/v1/users/") }, "calls: \(calls)")
+            #expect(result.stdout.contains("with its own credential"))
         }
     }
 }

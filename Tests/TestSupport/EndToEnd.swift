@@ -45,6 +45,7 @@ public final class EndToEndHost: @unchecked Sendable {
         self.personaTOTPSeed = personaTOTPSeed
         let certificate = tls ? try SelfSignedCertificate() : nil
         self.certificate = certificate
+        sharedTransport = try LiveHTTPTransport(caFile: certificate?.certificatePath)
         server = GiteaStandIn(users: [
             StandInUser(name: "ops-automation", password: password, totpSeedBase32: personaTOTPSeed),
             StandInUser(name: "someone-else", password: "other-" + UUID().uuidString),
@@ -138,7 +139,8 @@ public final class EndToEndHost: @unchecked Sendable {
     public var client: GiteaClient {
         GiteaClient(baseURL: baseURL, transport: sharedTransport, otpSteps: FileOTPSteps(state: StateDirectory(root: statePath)))
     }
-    private let sharedTransport = try! LiveHTTPTransport()
+    /// Trusts the host's certificate when it serves https.
+    private let sharedTransport: LiveHTTPTransport
 
     public var credential: BasicCredential {
         BasicCredential(username: persona, password: SecretBytes(utf8: password), totpSeed: personaTOTPSeed.map { SecretBytes(utf8: $0) })
