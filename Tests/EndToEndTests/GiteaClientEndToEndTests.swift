@@ -34,7 +34,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("TOTP persona: a failed probe leaves no orphan token (exit 80)")
     func failedProbeNoOrphan() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed) { host in
             try await host.setUp()
             let before = host.envBytes
             await host.addFault(FaultRule(route: .user, times: 1, status: 401))
@@ -51,7 +51,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("TOTP persona: a mint answer lost after the commit is found by name and deleted")
     func lostMintAnswer() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed) { host in
             try await host.setUp()
             await host.addFault(FaultRule(route: .mint, times: 1, afterCommit: true, drop: true))
             let result = try await host.rekey(["run", host.playbookPath])
@@ -64,7 +64,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("TOTP persona: a 503 after the server committed leaves no orphan, and the next run mints exactly once")
     func serviceUnavailableThenSuccess() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed) { host in
             try await host.setUp()
             await host.addFault(FaultRule(route: .mint, times: 1, afterCommit: true, status: 503))
             let failed = try await host.rekey(["run", host.playbookPath])
@@ -79,7 +79,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("TOTP persona: two rekey processes on one persona at the same time both succeed")
     func concurrentProcesses() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed) { host in
             try await host.setUp()
             // A second consumer of the same persona: its own env file and playbook.
             let secondEnv = try host.directory.write("second.env", "GITEA_TOKEN=\(host.oldToken)\n", mode: 0o640)
@@ -116,7 +116,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("a mint still inside the server when the run is killed is found by a later recover")
     func inFlightMintAtSIGKILL() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed) { host in
             try await host.setUp()
             let original = host.envBytes
             // The server holds the request 3 s before it mints; the run's deadline is 6 s.
@@ -147,7 +147,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("a minted token reported under another name is deleted and the run fails (exit 69); the name is escaped")
     func wrongName() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed) { host in
             try await host.setUp()
             let before = host.envBytes
             await host.addFault(FaultRule(route: .mint, name: "evil\u{2028}NODE_OPTIONS=--require=/tmp/x\u{1B}[2J"))
@@ -288,7 +288,7 @@ struct GiteaClientEndToEndTests {
 
     @Test("where the server has DELETE /api/v1/token, a failed probe's token deletes itself, spending no one-time code")
     func selfDelete() async throws {
-        try await EndToEndHost.with(personaTOTPSeed: Self.seed, refusesOTPReplay: true, tokenSelfEndpoints: true) { host in
+        try await EndToEndHost.with(personaTOTPSeed: Self.seed, tokenSelfEndpoints: true) { host in
             try await host.setUp()
             let before = await host.server.requestLog().count
             await host.addFault(FaultRule(route: .user, times: 1, status: 401))

@@ -30,14 +30,14 @@ public final class EndToEndHost: @unchecked Sendable {
 
     /// - Parameters:
     ///   - refusesOTPReplay: whether the stand-in refuses a one-time code sent twice in a row, as
-    ///     current Gitea does. Off by default until rekey never resends a code (issue 9 item 1);
-    ///     tests of that rule turn it on.
+    ///     current Gitea does. On by default since rekey never resends a code (issue 9 item 1);
+    ///     off models Gitea before the 2026 replay fix.
     ///   - tokenSelfEndpoints: serve `GET`/`DELETE /api/v1/token`, as servers since mid-2026.
     ///   - tokenTimestamps: list `created_at`/`last_used_at`, as Gitea 1.24+; false models older.
     ///   - tls: serve https with a fresh self-signed certificate (`certificate`). `setUp` and
     ///     `mintDirectly` then need a `LiveHTTPTransport` that trusts it.
     public init(
-        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, tokenSelfEndpoints: Bool = false,
+        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = true, tokenSelfEndpoints: Bool = false,
         tokenTimestamps: Bool = true, tls: Bool = false
     ) async throws {
         password = "pw-" + UUID().uuidString
@@ -63,7 +63,7 @@ public final class EndToEndHost: @unchecked Sendable {
 
     /// Runs `body` with a fresh host and always shuts the server and client down afterwards.
     public static func with<T>(
-        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, tokenSelfEndpoints: Bool = false,
+        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = true, tokenSelfEndpoints: Bool = false,
         tokenTimestamps: Bool = true, tls: Bool = false, _ body: (EndToEndHost) async throws -> T
     ) async throws -> T {
         let host = try await EndToEndHost(
