@@ -131,10 +131,12 @@ public actor GiteaStandIn {
         self.running = nil
     }
 
-    /// Stops serving: in-flight requests get two seconds to finish, then they are cancelled.
+    /// Stops serving: delayed fault work is cancelled at once, other in-flight requests get two
+    /// seconds to finish, then they are cancelled.
     public func stop() async {
         guard let running else { return }
         self.running = nil
+        await state.cancelPendingWork()
         await running.group.triggerGracefulShutdown()
         _ = try? await running.task.value
     }

@@ -23,7 +23,7 @@ struct StandInAPI: Sendable {
     ///
     /// With a rule, the work runs in a task of its own: a client that hangs up (a SIGKILLed
     /// rekey) does not cancel a delayed mint, which then commits after the delay as a request
-    /// already inside a real server would.
+    /// already inside a real server would. Only `GiteaStandIn.stop()` cancels it.
     func faulted(
         _ route: FaultRule.Route,
         _ context: StandInContext,
@@ -33,7 +33,7 @@ struct StandInAPI: Sendable {
             return try await answer { try await operation(nil) }
         }
         let channel = context.channel
-        let response = try await Task { () async throws -> Response in
+        let work = Task { () async throws -> Response in
             var committed: Response?
             if rule.afterCommit {
                 committed = try await answer { try await operation(rule) }
@@ -50,7 +50,17 @@ struct StandInAPI: Sendable {
             }
             if let committed { return committed }
             return try await answer { try await operation(rule) }
-        }.value
+        }
+        // Stopping the server cancels the work, so that stop() does not wait out a long delay.
+        let ticket = await state.track { work.cancel() }
+        let response: Response
+        do {
+            response = try await work.value
+            await state.untrack(ticket)
+        } catch {
+            await state.untrack(ticket)
+            throw error
+        }
         let padded = rule.padBytes > 0 ? response.padded(with: rule.padBytes) : response
         guard rule.trickleMilliseconds > 0 else { return padded }
         return padded.trickled(every: .milliseconds(rule.trickleMilliseconds))

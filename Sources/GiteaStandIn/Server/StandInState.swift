@@ -190,6 +190,25 @@ actor StandInState {
 
     func record(method: String, path: String) { log.append("\(method) \(path)") }
 
+    // MARK: Work that outlives its client
+
+    private var pendingWork: [Int: @Sendable () -> Void] = [:]
+    private var nextTicket = 0
+
+    /// Keeps `cancel` until `untrack`, so that stopping the server can cancel delayed work.
+    func track(_ cancel: @escaping @Sendable () -> Void) -> Int {
+        nextTicket += 1
+        pendingWork[nextTicket] = cancel
+        return nextTicket
+    }
+
+    func untrack(_ ticket: Int) { pendingWork[ticket] = nil }
+
+    func cancelPendingWork() {
+        for cancel in pendingWork.values { cancel() }
+        pendingWork.removeAll()
+    }
+
     var requestLog: [String] { log }
 
     var otpLog: [OTPCheck] { otpChecks }

@@ -156,3 +156,19 @@ struct HostileFaultTests {
         #expect(rule.description == "fault(mint times=1 name(6 chars))")
     }
 }
+
+@Suite("Stopping with a delayed request in flight")
+struct StopDuringDelayTests {
+    @Test("stop() does not wait out a pending 60 s delay (hang check: within 15 s)")
+    func stopDoesNotHang() async throws {
+        let server = GiteaStandIn(users: [alice])
+        let standIn = StandIn(server: server, baseURL: try await server.start())
+        await server.addFault(FaultRule(route: .mint, delayMilliseconds: 60_000))
+        let pending = Task { try? await standIn.mint("slow", timeout: .seconds(90)) }
+        for _ in 0..<400 where await server.requestLog().isEmpty { try await Task.sleep(for: .milliseconds(25)) }
+        let started = ContinuousClock.now
+        await server.stop()
+        #expect(ContinuousClock.now - started < .seconds(15))
+        pending.cancel()
+    }
+}

@@ -77,11 +77,12 @@ struct StandIn {
     /// Mints a token through the API and returns the 201 answer.
     func mint(
         _ name: String, scopes: [String] = ["read:user"], for user: String = "alice",
-        as credentials: Credentials = .basic("alice", "alice-pw"), otp: String? = nil
+        as credentials: Credentials = .basic("alice", "alice-pw"), otp: String? = nil, timeout: TimeAmount = .seconds(20)
     ) async throws -> Reply {
         let body = try JSONSerialization.data(withJSONObject: ["name": name, "scopes": scopes])
         return try await send(
-            .POST, "/api/v1/users/\(user)/tokens", as: credentials, otp: otp, json: String(decoding: body, as: UTF8.self)
+            .POST, "/api/v1/users/\(user)/tokens", as: credentials, otp: otp, json: String(decoding: body, as: UTF8.self),
+            timeout: timeout
         )
     }
 
