@@ -176,6 +176,28 @@ struct GiteaClientEndToEndTests {
         }
     }
 
+    @Test("a token value that is not 40 lowercase hex, and an answer over 1 MiB, fail the run with nothing left behind")
+    func malformedValueAndHugeBody() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let before = host.envBytes
+            await host.addFault(FaultRule(route: .mint, sha1: String(repeating: "AB", count: 20)))
+            let upper = try await host.rekey(["run", host.playbookPath])
+            #expect(upper.status == 69, "stdout: \(upper.stdout) stderr: \(upper.stderr)")
+            #expect(upper.stderr.contains("not 40 lowercase hex"))
+            #expect(await Self.runTokens(host).isEmpty)
+
+            // Over the cap: the mint may have been committed, so it is looked up by name and deleted.
+            await host.addFault(FaultRule(route: .mint, padBytes: 2 * 1024 * 1024))
+            let huge = try await host.rekey(["run", host.playbookPath])
+            #expect(huge.status == 69, "stdout: \(huge.stdout) stderr: \(huge.stderr)")
+            #expect(huge.stderr.contains("larger than 1 MiB"))
+            #expect(huge.stdout.contains("found by name"))
+            #expect(await Self.runTokens(host).isEmpty)
+            #expect(host.envBytes == before)
+        }
+    }
+
     @Test("control and bidi characters in an error message and in the probe's login are escaped")
     func escapedMessageAndLogin() async throws {
         try await EndToEndHost.with { host in
