@@ -15,15 +15,18 @@ extension Rekey {
         )
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .customLong("no-wait"), help: "Do not wait for a dead run's mint request to pass its deadline; leave such a run unfinished (exit 75).")
+        var noWait = false
         @Option(help: "Only this consumer.") var consumer: String?
         @Flag(help: "Print one JSON array of outcomes.") var json = false
 
         func run() async throws {
             try await reportingErrors {
                 let sealer = Sealer(key: try global.loadKey())
-                let transport = LiveHTTPTransport()
-                let recovery = Recovery(state: global.state, sealer: sealer, logger: global.logger()) { url in
-                    GiteaClient(baseURL: url, transport: transport)
+                let transport = try server.transport()
+                let recovery = Recovery(state: global.state, sealer: sealer, logger: global.logger(), waitForMints: !noWait) { [server, global] url in
+                    server.journaledClient(url: url, transport: transport, state: global.state)
                 }
                 let outcomes = await recovery.recoverAll(consumer: consumer)
                 await transport.shutdown()

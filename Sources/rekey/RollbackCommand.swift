@@ -15,6 +15,7 @@ extension Rekey {
         )
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var server: ServerOptions
         @Argument(help: "The consumer, as its playbook names it.") var consumer: String
         @Option(help: "Restore the backup taken at this epoch (see rekey backup list).") var to: Int?
         @Option(help: "Undo this run (see rekey history) instead of the newest successful one.") var run: String?
@@ -29,9 +30,9 @@ extension Rekey {
         func run() async throws {
             try await reportingErrors {
                 let sealer = Sealer(key: try global.loadKey())
-                let transport = LiveHTTPTransport()
-                let rollback = RekeyCore.Rollback(state: global.state, sealer: sealer, logger: global.logger()) { url in
-                    GiteaClient(baseURL: url, transport: transport)
+                let transport = try server.transport()
+                let rollback = RekeyCore.Rollback(state: global.state, sealer: sealer, logger: global.logger()) { [server, global] url in
+                    server.journaledClient(url: url, transport: transport, state: global.state)
                 }
                 let request = RekeyCore.Rollback.Request(consumer: consumer, toEpoch: to, run: run, keepToken: keepToken, force: force)
                 let result = await Result { () async throws -> RekeyCore.Rollback.Report in try await rollback.run(request) }

@@ -9,6 +9,7 @@ extension Rekey {
         )
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var server: ServerOptions
         @Argument(help: "The playbook (YAML).") var playbook: String
         @Flag(help: "Validate everything and reach the server, print the plan, change nothing.") var dryRun = false
         @Flag(help: "Print one JSON object instead of step lines.") var json = false
@@ -18,9 +19,11 @@ extension Rekey {
             let status: ExitStatus = await printer.guarding {
                 let book = try Playbook.load(path: playbook, environment: global.environment)
                 let sealer = Sealer(key: try global.loadKey())
-                let transport = LiveHTTPTransport()
+                let transport = try server.transport(playbookCAFile: book.gitea.caFile)
                 do {
-                    let gitea = GiteaClient(baseURL: book.gitea.url, transport: transport)
+                    let gitea = try server.client(url: book.gitea.url, transport: transport, state: global.state,
+                                                  field: "gitea.url in \(playbook)", playbookAllowsHTTP: book.gitea.insecureHTTP,
+                                                  optOut: "gitea.insecure_http: true or --insecure-http")
                     let status: ExitStatus
                     if dryRun {
                         printer.plan(try await DryRun(playbook: book, state: global.state, sealer: sealer, gitea: gitea).plan())

@@ -108,13 +108,20 @@ extension Rekey.VaultCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entry name.") var name: String
         @Option(help: "The Gitea server, e.g. https://gitea.example.org.") var url: String
+        @OptionGroup var server: ServerOptions
 
         func run() async throws {
             try await reportingErrors {
                 let entry = try Vault(state: global.state, sealer: Sealer(key: try global.loadKey())).load(name)
                 let credential = entry
-                let transport = LiveHTTPTransport()
-                let client = GiteaClient(baseURL: url, transport: transport)
+                let transport = try server.transport()
+                let client: GiteaClient
+                do {
+                    client = try server.client(url: url, transport: transport, state: global.state, field: "--url")
+                } catch {
+                    await transport.shutdown()
+                    throw error
+                }
                 let outcome = await Result.capturing { () async throws(GiteaError) in
                     try await client.checkCredential(persona: entry.username, auth: credential)
                 }

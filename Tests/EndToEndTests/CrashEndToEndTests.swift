@@ -22,7 +22,8 @@ struct CrashEndToEndTests {
         try await EndToEndHost.with { host in
             try await host.setUp()
             let original = host.envBytes
-            let killed = try await host.rekey(["run", host.playbookPath], environment: ["REKEY_TEST_CRASH_AT": point])
+            // A short deadline: recover waits out a mint that may be in flight (at most 5 s + 1 here).
+            let killed = try await host.rekey(["run", host.playbookPath, "--timeout", "5"], environment: ["REKEY_TEST_CRASH_AT": point])
             #expect(killed.signalled && killed.status == SIGKILL, "the process was not killed at \(point): \(killed.stderr)")
 
             // Until recovered, a new run of the consumer is refused with the command to run.
@@ -72,7 +73,7 @@ struct CrashEndToEndTests {
             try await host.setUp()
             let original = host.envBytes
             await host.addFault(FaultRule(route: .mint, times: 1, delayMilliseconds: 20_000, afterCommit: true))
-            let process = try ProcessRunner.start(ProcessRunner.rekey, ["run", host.playbookPath], environment: host.environment)
+            let process = try ProcessRunner.start(ProcessRunner.rekey, ["run", host.playbookPath, "--timeout", "5"], environment: host.environment)
             // Wait until the server holds the run's token: the mint is committed, its answer pending.
             var committed = false
             for _ in 0..<200 where !committed {

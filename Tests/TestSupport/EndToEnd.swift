@@ -30,14 +30,14 @@ public final class EndToEndHost: @unchecked Sendable {
 
     /// - Parameters:
     ///   - refusesOTPReplay: whether the stand-in refuses a one-time code sent twice in a row, as
-    ///     current Gitea does. Off by default until rekey never resends a code (issue 9 item 1);
-    ///     tests of that rule turn it on.
+    ///     current Gitea does. On by default since rekey never resends a code (issue 9 item 1);
+    ///     off models Gitea before the 2026 replay fix.
     ///   - tokenSelfEndpoints: serve `GET`/`DELETE /api/v1/token`, as servers since mid-2026.
     ///   - tokenTimestamps: list `created_at`/`last_used_at`, as Gitea 1.24+; false models older.
     ///   - tls: serve https with a fresh self-signed certificate (`certificate`). `setUp` and
     ///     `mintDirectly` then need a `LiveHTTPTransport` that trusts it.
     public init(
-        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, tokenSelfEndpoints: Bool = false,
+        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = true, tokenSelfEndpoints: Bool = false,
         tokenTimestamps: Bool = true, tls: Bool = false
     ) async throws {
         password = "pw-" + UUID().uuidString
@@ -45,6 +45,7 @@ public final class EndToEndHost: @unchecked Sendable {
         self.personaTOTPSeed = personaTOTPSeed
         let certificate = tls ? try SelfSignedCertificate() : nil
         self.certificate = certificate
+        sharedTransport = try LiveHTTPTransport(caFile: certificate?.certificatePath)
         server = GiteaStandIn(users: [
             StandInUser(name: "ops-automation", password: password, totpSeedBase32: personaTOTPSeed),
             StandInUser(name: "someone-else", password: "other-" + UUID().uuidString),
@@ -62,7 +63,7 @@ public final class EndToEndHost: @unchecked Sendable {
 
     /// Runs `body` with a fresh host and always shuts the server and client down afterwards.
     public static func with<T>(
-        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = false, tokenSelfEndpoints: Bool = false,
+        personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = true, tokenSelfEndpoints: Bool = false,
         tokenTimestamps: Bool = true, tls: Bool = false, _ body: (EndToEndHost) async throws -> T
     ) async throws -> T {
         let host = try await EndToEndHost(
@@ -133,8 +134,13 @@ public final class EndToEndHost: @unchecked Sendable {
         """)
     }
 
-    public var client: GiteaClient { GiteaClient(baseURL: baseURL, transport: sharedTransport) }
-    private let sharedTransport = LiveHTTPTransport()
+    /// The real client, sharing the binary's one-time-code ledger in the host's state directory, so
+    /// the test's own calls never replay a code the binary sent (or the other way round).
+    public var client: GiteaClient {
+        GiteaClient(baseURL: baseURL, transport: sharedTransport, otpSteps: FileOTPSteps(state: StateDirectory(root: statePath)))
+    }
+    /// Trusts the host's certificate when it serves https.
+    private let sharedTransport: LiveHTTPTransport
 
     public var credential: BasicCredential {
         BasicCredential(username: persona, password: SecretBytes(utf8: password), totpSeed: personaTOTPSeed.map { SecretBytes(utf8: $0) })

@@ -51,6 +51,8 @@ public struct JournalRecord: Sendable, Codable, Equatable {
     public var step: String?
     public var detail: String?
     public var exitCode: Int32?
+    /// On `minting`: the exchange deadline in seconds; the request may be in flight until `at` plus it.
+    public var deadline: Int?
     // Written into `begin`, so that recover and rollback need no playbook:
     public var operation: Operation?
     public var server: String?

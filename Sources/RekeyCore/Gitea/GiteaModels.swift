@@ -39,6 +39,19 @@ public protocol GiteaAPI: Sendable {
     func checkCredential(persona: String, auth: BasicCredential) async throws(GiteaError)
     /// `GET /user` with the token; returns the login it authenticates as.
     func login(of token: SecretBytes) async throws(GiteaError) -> String
+    /// Finds a token by its (unique per user) name. The default lists every token; the live client
+    /// stops at the page that holds it (listings are newest first, so a run's token is on page 1).
+    func findToken(persona: String, named name: String, auth: BasicCredential) async throws(GiteaError) -> TokenInfo?
+    /// `DELETE /token` with the token itself (newer servers): true when the server deleted it, false
+    /// when the server has no such route (then delete by id with Basic auth). Needs no one-time code.
+    func deleteOwnToken(_ token: SecretBytes) async throws(GiteaError) -> Bool
+    /// The deadline of one whole exchange, body included: how long a request sent may stay in flight.
+    var exchangeDeadline: Duration { get }
+}
+
+extension GiteaAPI {
+    public func deleteOwnToken(_ token: SecretBytes) async throws(GiteaError) -> Bool { false }
+    public var exchangeDeadline: Duration { .seconds(20) }
 }
 
 extension GiteaAPI {
@@ -60,7 +73,15 @@ extension GiteaAPI {
     /// name up, since the answer may have been lost after the server committed the mint. A 404
     /// means it is gone already (deleted by a person, or by an earlier attempt). Returns nil when
     /// there is neither an id nor a name to go by.
-    public func deleteRunToken(persona: String, known: TokenInfo?, name: String?, auth: BasicCredential) async throws(GiteaError) -> TokenDeletion? {
+    ///
+    /// With the token's `value` (a run that has its mint answer), a server that has `DELETE
+    /// /api/v1/token` lets the token delete itself, which spends no one-time code.
+    public func deleteRunToken(persona: String, known: TokenInfo?, name: String?, auth: BasicCredential,
+                               value: SecretBytes? = nil) async throws(GiteaError) -> TokenDeletion? {
+        if let known, let value, (try? await deleteOwnToken(value)) == true {
+            return TokenDeletion(token: known,
+                                 summary: "deleted token \(known.id) \(known.name) (…\(known.lastEight)) with its own credential")
+        }
         var target = known
         var suffix = ""
         if target == nil, let name {

@@ -29,11 +29,17 @@ public struct Playbook: Sendable, Equatable {
         public var persona: String
         /// The vault entry used for Basic auth when minting; defaults to `persona`. May be a site admin.
         public var auth: String
+        /// `insecure_http: true`: plain http to a host that is not loopback is allowed (`GiteaServerPolicy`).
+        public var insecureHTTP: Bool
+        /// `ca_file`: a PEM certificate of a private CA, trusted in addition to the system's roots.
+        public var caFile: String?
 
-        public init(url: String, persona: String, auth: String? = nil) {
+        public init(url: String, persona: String, auth: String? = nil, insecureHTTP: Bool = false, caFile: String? = nil) {
             self.url = url
             self.persona = persona
             self.auth = auth ?? persona
+            self.insecureHTTP = insecureHTTP
+            self.caFile = caFile
         }
     }
 

@@ -7,7 +7,7 @@ struct PlaybookParser {
     let reader: PlaybookReader
 
     static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"]
-    static let giteaKeys = ["url", "persona", "auth"]
+    static let giteaKeys = ["url", "persona", "auth", "insecure_http", "ca_file"]
     static let tokenKeys = ["name", "scopes"]
     static let targetKeys = ["file", "key", "comment"]
     static let probeKeys = ["login"]
@@ -35,6 +35,8 @@ struct PlaybookParser {
                                key: "gitea.persona")
         var auth = persona
         if let authNode = giteaSection["auth"] { auth = try name(authNode, key: "gitea.auth") }
+        let insecureHTTP = try giteaSection["insecure_http"].map { node throws(PlaybookError) in try flag(node, key: "gitea.insecure_http") } ?? false
+        let caFile = try giteaSection["ca_file"].map { node throws(PlaybookError) in try absolutePath(node, key: "gitea.ca_file") }
 
         let tokenSection = try reader.section(reader.required(top, "token", hint: "a mapping with name and scopes"),
                                               name: "token", allowed: Self.tokenKeys)
@@ -68,7 +70,7 @@ struct PlaybookParser {
 
         let playbook = Playbook(
             sourcePath: reader.file, version: version, consumer: consumer,
-            gitea: .init(url: url, persona: persona, auth: auth),
+            gitea: .init(url: url, persona: persona, auth: auth, insecureHTTP: insecureHTTP, caFile: caFile),
             token: .init(nameTemplate: nameTemplate, scopes: scopes),
             target: .init(file: file, key: key, commentTemplate: commentTemplate),
             probe: probe, steps: steps, keepBackups: keepBackups, maxBackupAgeSeconds: maxAge)
@@ -148,6 +150,11 @@ struct PlaybookParser {
         guard !value.contains(where: \.isNewline) else {
             throw reader.error(at: node, "\(key) spans more than one line", "write it on a single line")
         }
+        // What a template renders lands in the env file and on terminals: printable characters only.
+        if let bad = PrintableText.firstUnsafe(in: value) {
+            throw reader.error(at: node, "\(key) contains the control or bidi character \(PrintableText.escaped(String(bad)))",
+                               "remove it; templates may hold printable characters only")
+        }
         let placeholders = Template(value).placeholders
         let list = allowed.map { "{\($0)}" }.joined(separator: " ")
         if let unknown = placeholders.first(where: { !allowed.contains($0) }) {
@@ -194,6 +201,22 @@ struct PlaybookParser {
         }
         guard !value.hasSuffix("/"), !value.contains(where: \.isNewline), !value.unicodeScalars.contains("\0") else {
             throw reader.error(at: node, "target.file \(PlaybookError.show(value)) is not a file path", "give the path of the env file")
+        }
+        return value
+    }
+
+    /// `true` or `false`, as YAML writes a boolean.
+    private func flag(_ node: Node, key: String) throws(PlaybookError) -> Bool {
+        guard case .scalar(let scalar) = node, PlaybookReader.tag(of: node) == .bool, let value = Bool.construct(from: scalar) else {
+            throw reader.error(at: node, "\(key) must be true or false, not \(PlaybookReader.kind(of: node))", "write \(key.split(separator: ".").last!): true")
+        }
+        return value
+    }
+
+    private func absolutePath(_ node: Node, key: String) throws(PlaybookError) -> String {
+        let value = try reader.string(node, key: key).value
+        guard value.hasPrefix("/"), !value.contains(where: \.isNewline), !value.unicodeScalars.contains("\0") else {
+            throw reader.error(at: node, "\(key) \(PlaybookError.show(value)) is not an absolute path", "start it with /")
         }
         return value
     }

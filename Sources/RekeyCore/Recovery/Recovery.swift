@@ -45,8 +45,11 @@ public struct Recovery {
     public let services: RecoveryServices
     var state: StateDirectory { services.state }
 
-    public init(state: StateDirectory, sealer: Sealer, logger: Logger, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
-        services = RecoveryServices(state: state, sealer: sealer, logger: logger, gitea: gitea)
+    public init(state: StateDirectory, sealer: Sealer, logger: Logger, waitForMints: Bool = true,
+                gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+        var services = RecoveryServices(state: state, sealer: sealer, logger: logger, gitea: gitea)
+        services.waitForMints = waitForMints
+        self.services = services
     }
 
     /// Recovers every unfinished run, or only `consumer`'s.

@@ -10,6 +10,8 @@ public struct RecoveryServices: Sendable {
     public let logger: Logger
     public let gitea: @Sendable (String) -> any GiteaAPI
     public let now: @Sendable () -> Date
+    /// Whether recover waits for a dead run's mint request to pass its deadline (else: exit 75).
+    public var waitForMints = true
 
     public init(state: StateDirectory, sealer: Sealer, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now,
                 gitea: @escaping @Sendable (String) -> any GiteaAPI) {
@@ -18,6 +20,26 @@ public struct RecoveryServices: Sendable {
         self.sealer = sealer
         self.logger = logger
         self.gitea = gitea
+    }
+
+    /// A dead run's mint request with no journaled answer may still be inside the server until the
+    /// journaled request time plus its deadline (20 s for journals that predate the field). Until
+    /// then, "no token by that name" proves nothing: wait that out, or refuse (exit 75).
+    func awaitMintDeadline(_ minting: JournalRecord, now: Date = Date()) async throws {
+        let until = Double(minting.at + (minting.deadline ?? 20) + 1)
+        let remaining = until - now.timeIntervalSince1970
+        guard remaining > 0 else { return }
+        guard waitForMints else { throw MintMayBeInFlight(run: minting.run, seconds: Int(remaining.rounded(.up))) }
+        try? await Task.sleep(for: .seconds(remaining))
+    }
+
+    struct MintMayBeInFlight: RekeyError {
+        var run: String
+        var seconds: Int
+        var exitStatus: ExitStatus { .busy }
+        var description: String {
+            "run \(run)'s mint request may still be inside the server for \(seconds) s more; run rekey recover again after that (or without --no-wait)"
+        }
     }
 
     struct MissingRecord: RekeyError {

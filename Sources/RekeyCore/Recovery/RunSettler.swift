@@ -80,11 +80,15 @@ struct RunSettler {
     /// name. Refuses to delete a token that the consumer's file holds.
     private func deleteRunToken(_ begin: JournalRecord, appender: Journal, actions: inout [Recovery.Action]) async throws {
         guard !journal.facts.tokenDeleted else { return }
-        let name = journal.first(.minting)?.tokenName
+        let minting = journal.first(.minting)
+        let name = minting?.tokenName
         guard journal.facts.minted != nil || name != nil else { return }
+        if journal.facts.minted == nil, let minting { try await services.awaitMintDeadline(minting) }
         let api = try client(begin)
         let credential = try credentialFor(begin)
-        guard let deletion = try await api.deleteRunToken(persona: begin.persona ?? "", known: journal.facts.minted, name: name, auth: credential)
+        let value = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
+        guard let deletion = try await api.deleteRunToken(persona: begin.persona ?? "", known: journal.facts.minted, name: name,
+                                                          auth: credential, value: value)
         else { return }
         if let token = deletion.token {
             try append(appender, .deleted, from: begin) { $0.tokenID = token.id; $0.tokenName = token.name; $0.lastEight = token.lastEight }

@@ -17,6 +17,7 @@ public struct MintStep: Step {
 
         var intent = run.newRecord(.minting)
         intent.tokenName = name
+        intent.deadline = Int(run.gitea.exchangeDeadline.components.seconds)
         try run.journal.append(intent)
 
         CrashPoint.reach("mint-before-request")
@@ -52,6 +53,7 @@ public struct MintStep: Step {
         case .transport(_, let reached): reached
         case .status(let code, _): code >= 500
         case .malformed: true
+        case .local: false
         }
     }
 
@@ -75,7 +77,8 @@ public struct MintStep: Step {
             // (It happens only when restoring the file failed; the run then needs attention.)
             throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
         }
-        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.facts.tokenName, auth: credential)
+        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.facts.tokenName, auth: credential,
+                                                          value: run.minted?.value)
         return deletion?.summary
     }
 }

@@ -12,6 +12,9 @@ public struct ProbeStep: Step {
         do {
             login = try await run.gitea.login(of: minted.value)
         } catch {
+            // A disabled account (or one that must change its password) is not a probe failure of
+            // the token: exit 77, with the server's diagnosis.
+            if error.isAccountProhibited { throw error }
             throw ProbeFailure(reason: Self.explain(error))
         }
         guard login == expected else {

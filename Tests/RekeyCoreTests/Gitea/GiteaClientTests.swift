@@ -46,7 +46,8 @@ struct GiteaClientTests {
 
     func client(_ transport: ScriptedTransport, sleeps: SleepRecorder = SleepRecorder()) -> GiteaClient {
         GiteaClient(baseURL: "http://gitea.test/", transport: transport,
-                    retry: RetryPolicy(attempts: 3, baseDelay: .milliseconds(100), maxDelay: .milliseconds(150)) { sleeps.record($0) })
+                    retry: RetryPolicy(attempts: 3, baseDelay: .milliseconds(100), maxDelay: .milliseconds(150)) { sleeps.record($0) },
+                    otpSteps: InMemoryOTPSteps())
     }
 
     @Test("GET /user is retried on 5xx with capped, jittered backoff, then succeeds")

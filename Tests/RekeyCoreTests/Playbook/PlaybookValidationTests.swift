@@ -28,7 +28,7 @@ struct PlaybookValidationTests {
         .init("unknown top-level key", F.appending("colour: blue"), at: "15:1",
               "unknown key \"colour\" at the top level", "allowed keys are version, consumer, gitea, token, target, probe, steps, keep_backups, max_backup_age"),
         .init("unknown key in gitea", F.replacing("  persona: deployer", with: "  persona: deployer\n  password: x"), at: "6:3",
-              "unknown key \"password\" in gitea", "allowed keys are url, persona, auth"),
+              "unknown key \"password\" in gitea", "allowed keys are url, persona, auth, insecure_http, ca_file"),
         .init("unknown key in target", F.replacing("  key: GITEA_TOKEN", with: "  key: GITEA_TOKEN\n  mode: 600"), at: "12:3",
               "unknown key \"mode\" in target", "allowed keys are file, key, comment"),
         .init("unknown key in token", F.replacing("  name: \"deploy-{run}\"", with: "  name: \"deploy-{run}\"\n  expires: 30d"), at: "8:3",

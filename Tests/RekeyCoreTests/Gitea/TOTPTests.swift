@@ -25,22 +25,29 @@ struct TOTPTests {
     }
 
     @Test("6 digits, as Gitea wants them, are the last six of the 8-digit code (leading zeros kept)", arguments: vectors)
-    func sixDigitTruncation(vector: (time: UInt64, code: String)) {
+    func sixDigitTruncation(vector: (time: UInt64, code: String)) throws {
         let expected = String(vector.code.suffix(6))
         #expect(TOTP.code(key: Self.rfcKey, counter: vector.time / 30, digits: 6) == expected)
         // What the client sends: from the base32 seed and the wall clock.
         let date = Date(timeIntervalSince1970: TimeInterval(vector.time))
-        #expect(TOTP.code(seed: SecretBytes(utf8: Self.rfcSeed), at: date) == expected)
+        #expect(try TOTP.code(seed: SecretBytes(utf8: Self.rfcSeed), at: date) == expected)
     }
 
     @Test("a code changes with the 30-second step and stays for the whole step")
-    func stepBoundaries() {
+    func stepBoundaries() throws {
         let seed = SecretBytes(utf8: Self.rfcSeed)
         let start = Date(timeIntervalSince1970: 1_111_111_110)  // a multiple of 30
-        #expect(TOTP.code(seed: seed, at: start) == TOTP.code(seed: seed, at: start.addingTimeInterval(29)))
-        #expect(TOTP.code(seed: seed, at: start) != TOTP.code(seed: seed, at: start.addingTimeInterval(30)))
-        #expect(TOTP.code(seed: seed, at: start.addingTimeInterval(-1)) == "081804")
-        #expect(TOTP.code(seed: seed, at: start) == "050471")
+        #expect(try TOTP.code(seed: seed, at: start) == TOTP.code(seed: seed, at: start.addingTimeInterval(29)))
+        #expect(try TOTP.code(seed: seed, at: start) != TOTP.code(seed: seed, at: start.addingTimeInterval(30)))
+        #expect(try TOTP.code(seed: seed, at: start.addingTimeInterval(-1)) == "081804")
+        #expect(try TOTP.code(seed: seed, at: start) == "050471")
+    }
+
+    @Test("a seed that is not base32 throws, naming the entry; no stand-in code like 000000 is ever made up")
+    func badSeedThrows() {
+        #expect(throws: TOTP.InvalidSeed.self) {
+            _ = try TOTP.code(seed: SecretBytes(utf8: "not base32!"), step: 1, entry: "ops")
+        }
     }
 
     @Test("base32 decodes the RFC 4648 vectors", arguments: [
