@@ -16,6 +16,8 @@ public final class RunContext {
     public let now: @Sendable () -> Date
 
     // Learned by validate
+    /// The env file, opened once by validate: rewrite, compensation and restore go through it.
+    public var target: TargetFile?
     public var credential: BasicCredential?
     public var original: SecretBytes?
     public var originalSHA256: String?
@@ -57,6 +59,12 @@ public final class RunContext {
     public func requireCredential() throws -> BasicCredential {
         guard let credential else { throw EngineError.missingPrerequisite("vault credential", step: "validate") }
         return credential
+    }
+
+    /// The env file handle opened by validate.
+    public func requireTarget() throws -> TargetFile {
+        guard let target else { throw EngineError.missingPrerequisite("env file handle", step: "validate") }
+        return target
     }
 
     public func requireOriginal() throws -> (bytes: SecretBytes, sha256: String, document: EnvDocument) {

@@ -13,15 +13,15 @@ public enum ConsumerFile {
         }
     }
 
-    /// True when `path` contains `token`'s bytes; false when it does not, or no longer exists.
-    /// Throws `CannotTell` when the file exists but cannot be read.
-    public static func holds(_ token: SecretBytes, path: String) throws(CannotTell) -> Bool {
+    /// True when the file contains `token`'s bytes; false when it does not, or does not exist.
+    /// Throws `CannotTell` when the file exists but cannot be read (or is no longer the file rekey opened).
+    public static func holds(_ token: SecretBytes, in target: TargetFile) throws(CannotTell) -> Bool {
+        guard target.exists else { return false }
         let contents: SecretBytes
         do {
-            contents = try AtomicFile.readSecret(path)
+            contents = try target.read()
         } catch {
-            if error.errno == ENOENT { return false }
-            throw CannotTell(path: path, reason: error.reason)
+            throw CannotTell(path: target.path, reason: (error as? any RekeyError)?.description ?? "\(type(of: error))")
         }
         guard !token.isEmpty else { return false }
         return contents.withUnsafeBytes { haystack in

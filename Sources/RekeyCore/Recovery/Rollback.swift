@@ -75,7 +75,8 @@ public struct Rollback {
         let restored = try BackupArchive.open(backup, consumer: request.consumer, file: file,
                                               run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
         let restoredSHA = Digest.sha256Hex(restored)
-        let current = try EnvFileUnreadable.read(file)
+        let handle = try TargetFile.open(file)
+        let current = try handle.read()
         let currentSHA = Digest.sha256Hex(current)
         let minted = target.mintedToken
         let api = try services.client(begin, run: target.run)
@@ -131,7 +132,7 @@ public struct Rollback {
         }
         CrashPoint.reach("rollback-after-intent")
         try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
-        try Restore.file(file, with: restored, expectedSHA256: restoredSHA, backup: backup)
+        try Restore.file(handle, with: restored, expectedSHA256: restoredSHA, backup: backup)
         try record(.rewritten) { $0.sha256After = restoredSHA }
         lines.append("✓ restore   \(file) now holds the bytes of \(backup) (\(key)=\(oldToken.redactedTail))")
         CrashPoint.reach("rollback-after-restore")

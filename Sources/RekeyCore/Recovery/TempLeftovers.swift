@@ -1,18 +1,9 @@
-import Foundation
-
-/// Temp files that an interrupted atomic replace leaves next to a target
-/// (`.<name>.rekey-tmp.<hex>`, see `AtomicFile`). They may hold a new token in plaintext, so
-/// recovery removes them: rekey never leaves a secret anywhere but the consumer's own file.
+/// Temp files that an interrupted replace leaves next to a target (`.<name>.rekey-tmp.<hex>`, see
+/// `TargetFile`). They may hold a new token in plaintext, so recovery removes them: rekey never
+/// leaves a secret anywhere but the consumer's own file. Listed and unlinked through the target's
+/// directory descriptor.
 enum TempLeftovers {
-    static func remove(besides path: String) -> [String] {
-        guard let target = try? AtomicFile.resolveFinalTarget(path) else { return [] }
-        let directory = (target as NSString).deletingLastPathComponent
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var removed: [String] = []
-        for name in names where AtomicFile.isTempName(name, for: target) {
-            let full = directory + "/" + name
-            if (try? AtomicFile.remove(full)) != nil { removed.append(full) }
-        }
-        return removed
+    static func remove(besides target: TargetFile?) -> [String] {
+        target?.removeTempLeftovers() ?? []
     }
 }

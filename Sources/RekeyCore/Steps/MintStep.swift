@@ -65,7 +65,7 @@ public struct MintStep: Step {
         guard run.mintAttempted else { return nil }
         let credential = try run.requireCredential()
         let persona = run.playbook.gitea.persona
-        if let minted = run.minted, run.rewriteAttempted, try ConsumerFile.holds(minted.value, path: run.playbook.target.file) {
+        if let minted = run.minted, run.rewriteAttempted, try ConsumerFile.holds(minted.value, in: run.requireTarget()) {
             // Never delete the token the consumer's file holds: that would break the consumer.
             // (It happens only when restoring the file failed; the run then needs attention.)
             throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")

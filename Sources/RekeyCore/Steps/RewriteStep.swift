@@ -17,7 +17,8 @@ public struct RewriteStep: Step {
         let updatedSHA = Digest.sha256Hex(updated)
 
         // Someone may have edited the file since validate read it: never write over their change.
-        let current = try EnvFileUnreadable.read(playbook.target.file)
+        let target = try run.requireTarget()
+        let current = try target.read()
         guard Digest.sha256Hex(current) == originalSHA else {
             throw EnvFileChanged(path: playbook.target.file)
         }
@@ -28,7 +29,13 @@ public struct RewriteStep: Step {
         try run.journal.append(intent)
 
         run.rewriteAttempted = true
-        try AtomicFile.replace(playbook.target.file, with: updated)
+        do {
+            try target.replace(with: updated)
+        } catch {
+            // Refused before the rename (the file changed under rekey): nothing to restore.
+            run.rewriteAttempted = target.hasReplaced
+            throw error
+        }
         run.rewrittenSHA256 = updatedSHA
 
         var record = run.newRecord(.rewritten)
@@ -42,11 +49,12 @@ public struct RewriteStep: Step {
         guard run.rewriteAttempted else { return nil }
         let (original, originalSHA, _) = try run.requireOriginal()
         let path = run.playbook.target.file
-        let current = try? AtomicFile.readSecret(path)
+        let target = try run.requireTarget()
+        let current = try? target.read()
         if let current, Digest.sha256Hex(current) == originalSHA {
             return "\(path) already holds its original bytes"
         }
-        try Restore.file(path, with: original, expectedSHA256: originalSHA, backup: run.backupPath)
+        try Restore.file(target, with: original, expectedSHA256: originalSHA, backup: run.backupPath)
         return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Reads everything the run depends on and changes nothing: the env file (the key present exactly
-/// once), the vault credential, and a writable state directory. Journals `begin`.
+/// once, opened through `TargetFile` and refused when unsafe), the vault credential, and a writable
+/// state directory. It proves that the env file's directory takes a temp file, so that a directory
+/// rekey cannot write stops the run before anything is minted. Journals `begin`.
 public struct ValidateStep: Step {
     public static let stepName = "validate"
     public var name: String { Self.stepName }
@@ -11,6 +13,9 @@ public struct ValidateStep: Step {
 
     public func perform(_ run: RunContext) async throws -> String {
         let snapshot = try Preflight.inspect(run.playbook, vault: vault)
+        try snapshot.target.proveWritable()
+        run.target = snapshot.target
+        if let warning = snapshot.target.warning { run.logger.warning("\(warning)") }
         run.credential = snapshot.entry.credential
         run.original = snapshot.contents
         run.originalSHA256 = Digest.sha256Hex(snapshot.contents)
@@ -34,6 +39,8 @@ public struct ValidateStep: Step {
 /// What validate and `--dry-run` both establish before anything changes.
 public struct Preflight {
     public var contents: SecretBytes
+    /// The env file, opened once; every later read and write of the run goes through it.
+    public var target: TargetFile
     public var document: EnvDocument
     public var keyLine: Int
     public var previousLastEight: String?
@@ -44,14 +51,16 @@ public struct Preflight {
 
     public static func inspect(_ playbook: Playbook, vault: Vault) throws -> Preflight {
         let target = playbook.target
-        let contents = try EnvFileUnreadable.read(target.file)
+        let file = try TargetFile.open(target.file)
+        let contents = try file.read()
         let document = EnvDocument(contents: contents, path: target.file)
         let line = try document.keyLine(target.key)
         let previous = try document.value(of: target.key)
         let entry = try vault.load(playbook.gitea.auth)
         let tail = previous.isEmpty ? "(empty)" : previous.redactedTail
-        let summary = "\(target.file): \(target.key) on line \(line) holds \(tail); vault entry \(playbook.gitea.auth) (user \(entry.username))"
-        return Preflight(contents: contents, document: document, keyLine: line, previousLastEight: previous.displayLastEight,
+        var summary = "\(target.file): \(target.key) on line \(line) holds \(tail); vault entry \(playbook.gitea.auth) (user \(entry.username))"
+        if let warning = file.warning { summary += "; warning: \(warning)" }
+        return Preflight(contents: contents, target: file, document: document, keyLine: line, previousLastEight: previous.displayLastEight,
                          previousTail: tail, entry: entry, summary: summary)
     }
 }
@@ -62,13 +71,4 @@ public struct EnvFileUnreadable: RekeyError {
     public var reason: String
     public var exitStatus: ExitStatus { .badEnvFile }
     public var description: String { "cannot read env file \(path): \(reason); check target.file in the playbook" }
-
-    /// Reads a consumer's env file; a failure is about the env file (65), not rekey's state (73).
-    public static func read(_ path: String) throws(EnvFileUnreadable) -> SecretBytes {
-        do {
-            return try AtomicFile.readSecret(path)
-        } catch {
-            throw EnvFileUnreadable(path: path, reason: error.reason)
-        }
-    }
 }

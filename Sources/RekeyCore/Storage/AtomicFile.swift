@@ -224,7 +224,7 @@ public enum AtomicFile {
     /// Gives the temp file the owner and group of the file it replaces. Root can always do it; the
     /// owner can set the group if it is one of theirs. Anyone else would silently change who owns
     /// the file (and perhaps lock its consumer out), so that is refused.
-    private static func copyOwner(of existing: stat, to fd: Int32, target: String) throws(FileError) {
+    static func copyOwner(of existing: stat, to fd: Int32, target: String) throws(FileError) {
         let euid = geteuid()
         if euid == 0 {
             guard fchown(fd, existing.st_uid, existing.st_gid) == 0 else {
@@ -245,7 +245,7 @@ public enum AtomicFile {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(FileError) {
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(FileError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         var offset = 0
         while offset < buffer.count {
