@@ -119,6 +119,22 @@ struct SymlinkSwapEndToEndTests {
         }
     }
 
+    @Test("recover: a symlink swapped in before it restores a dead run's file is never written through")
+    func recover() async throws {
+        if let reason = HostileHost.rootMissing { print("skipped: \(reason)"); return }
+        try await EndToEndHost.with { host in
+            let scene = try await Scene(host)
+            let crashed = try await host.rekey(["run", host.playbookPath], environment: [CrashPoint.environmentVariable: "after-rewrite"])
+            #expect(crashed.signalled, "the run was not killed: \(crashed.stderr)")
+            // The new token no longer proves itself: recover must restore the backup.
+            await host.addFault(FaultRule(route: .user, times: 1, login: "somebody-else"))
+            let (result, swapped) = try await scene.run(["recover"], pauseAt: "restore-before-write:app.env", swapAt: 1)
+            #expect(swapped, "recover never paused before restoring")
+            #expect(scene.victim.tampering == nil)
+            #expect(result.status != 0, "stdout: \(result.stdout) stderr: \(result.stderr)")
+        }
+    }
+
     @Test("an attacker swapping in a loop during rotations and restores never gets the root-only file written")
     func racing() async throws {
         if let reason = HostileHost.rootMissing { print("skipped: \(reason)"); return }
@@ -129,6 +145,7 @@ struct SymlinkSwapEndToEndTests {
                 while :; do
                   ln -sfn '\(scene.victim.path)' .l && mv -Tf .l app.env
                   cp .good .g && mv -Tf .g app.env
+                  i=$(( ${i:-0} + 1 )); sleep 0.0$(( i % 7 ))
                 done
                 """)
             defer { attacker.terminate(); attacker.waitUntilExit() }
