@@ -4,7 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes that matter, done the one safe way (design.md, "Rules that hold everywhere"):
+/// Writes that matter, done the one safe way (design.md, "Rules that hold everywhere"), for rekey's
+/// own state and files an operator names on the command line. A consumer's env file, which may sit in
+/// a directory another account controls, goes through `TargetFile` instead (no path resolved twice).
 ///
 /// 1. resolve symlinks, so writing through a link replaces the file it points to and keeps the link;
 /// 2. create a temp file in the same directory as that file, `O_CREAT | O_EXCL`, mode 0600;

@@ -188,7 +188,10 @@ public final class TargetFile: @unchecked Sendable {
 
         CrashPoint.reach("atomic-after-rename", file: path)
 
-        guard fsync(directory) == 0 else { throw EnvFileUnwritable(path: path, reason: "fsync of \(directoryPath): " + TrustedPath.reason(errno)) }
+        guard fsync(directory) == 0 else {
+            throw EnvFileUnwritable(path: path, reason: "fsync of \(directoryPath): " + TrustedPath.reason(errno),
+                                    remedy: "the new file is in place, but a crash now could bring the old one back")
+        }
     }
 
     /// Removes leftover temp files of this target (`.<name>.rekey-tmp.<hex>`) from its directory;
