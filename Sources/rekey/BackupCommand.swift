@@ -40,7 +40,8 @@ extension Rekey.BackupCommand {
                 let opened = try Escrow.open(path: file, with: key)
                 let what = Self.describe(context: opened.context)
                 if let restoreTo {
-                    try AtomicFile.replace(restoreTo, with: opened.bytes, newFileMode: 0o600)
+                    // The place is often an env file in an application's directory: the same rules as a rotation.
+                    try TargetFile.open(restoreTo, allowMissing: true).replace(with: opened.bytes, newFileMode: 0o600)
                     say("restored \(opened.bytes.count) bytes of \(what) to \(restoreTo)")
                 } else {
                     try Self.writeToStandardOutput(opened.bytes)

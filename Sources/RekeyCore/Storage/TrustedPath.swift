@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Walks a path one component at a time from `/`, each directory opened `O_NOFOLLOW |
+/// Walks a path one component at a time from `/` (a relative one from the working directory), each directory opened `O_NOFOLLOW |
 /// O_DIRECTORY` relative to the one before, and returns a descriptor of the final directory. The
 /// trust rules (README, "Files on a hostile host"):
 /// - no directory on the way may be writable by group or others without the sticky bit;
@@ -34,13 +34,15 @@ enum TrustedPath {
 
         var directory: Int32 = -1
         var directoryPath = "/"
-        func openRoot() throws(UnsafeEnvFile) {
+        /// Starts (again) at `/`, or for a relative path at the working directory, which the
+        /// person running rekey chose.
+        func openStart(_ start: String) throws(UnsafeEnvFile) {
             if directory >= 0 { close(directory) }
-            directory = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            directoryPath = "/"
-            guard directory >= 0 else { throw refuse("cannot open /: \(reason(errno))") }
+            directory = open(start, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            directoryPath = start
+            guard directory >= 0 else { throw refuse("cannot open \(start): \(reason(errno))") }
         }
-        try openRoot()
+        try openStart(path.hasPrefix("/") ? "/" : ".")
 
         var pending = components(path)
         guard let _ = pending.last else {
@@ -80,7 +82,7 @@ enum TrustedPath {
                     let destination = try readLink(directory, component, here: here, refuse: refuse)
                     pending = components(destination) + pending
                     if destination.hasPrefix("/") {
-                        try openRoot()
+                        try openStart("/")
                         try checkDirectory(directory, path: directoryPath, strict: true, refuse: refuse)
                     }
                     followedLink = true
