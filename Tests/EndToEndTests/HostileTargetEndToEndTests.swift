@@ -189,6 +189,27 @@ struct HostileTargetEndToEndTests {
         }
     }
 
+    @Test("a playbook of nested aliases is refused at once (78, line and column); one writable by others too")
+    func playbookAliasesAndMode() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            var bomb = "a0: &a0 {x: 1}\n"
+            for level in 1...30 { bomb += "a\(level): &a\(level) {? *a\(level - 1) : 1, ? [*a\(level - 1)] : 2}\n" }
+            let path = try host.directory.write("bomb.yml", bomb, mode: 0o600)
+            let started = ContinuousClock.now
+            let result = try await host.rekey(["run", path])
+            #expect(ContinuousClock.now - started < .seconds(10), "a hang check: the aliases must not be composed")
+            #expect(result.status == 78, "stderr: \(result.stderr)")
+            #expect(result.stderr.contains("\(path):1:5: yaml anchors are not allowed in a playbook"), "\(result.stderr)")
+
+            chmod(host.playbookPath, 0o666)
+            let shared = try await host.rekey(["run", host.playbookPath])
+            #expect(shared.status == 78, "stderr: \(shared.stderr)")
+            #expect(shared.stderr.contains("the playbook is writable by group or others (mode 0666)"), "\(shared.stderr)")
+            #expect(await host.serverTokens().count == 1)
+        }
+    }
+
     @Test("a running rekey is not dumpable and may not write a core file")
     func notDumpable() async throws {
         if let reason = HostileHost.rootMissing { print("skipped: \(reason)"); return }
