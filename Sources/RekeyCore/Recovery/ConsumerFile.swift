@@ -21,8 +21,12 @@ public final class ConsumerFile: @unchecked Sendable {
 
     /// Opens the file through its directory, refusing what is unsafe to rotate (`UnsafeEnvFile`,
     /// exit 65). Once opened, every later call reuses the same handle; calling it again does nothing.
-    @discardableResult
-    public func open() throws(UnsafeEnvFile) -> TargetFile {
+    public func open() throws(UnsafeEnvFile) {
+        _ = try opened()
+    }
+
+    /// The one handle; the methods below open it on first use only where no caller did.
+    private func opened() throws(UnsafeEnvFile) -> TargetFile {
         if let handle { return handle }
         let opened = try TargetFile.open(path, allowMissing: allowMissing)
         handle = opened
@@ -38,13 +42,13 @@ public final class ConsumerFile: @unchecked Sendable {
 
     /// Proves that the file's directory takes a temp file (validate, before anything is minted).
     public func proveWritable() throws {
-        try open().proveWritable()
+        try opened().proveWritable()
     }
 
     /// The file's bytes; a failure is about the env file (exit 65), not rekey's state. Throws
     /// `EnvFileChanged` when the name no longer holds the file that was opened.
     public func read() throws -> SecretBytes {
-        try open().read()
+        try opened().read()
     }
 
     /// The file's bytes, or nil when they cannot be read (a question, not a step that needs them).
@@ -53,7 +57,7 @@ public final class ConsumerFile: @unchecked Sendable {
     /// Replaces the file's bytes atomically, through the directory descriptor (owner, mode, ACL and
     /// security attributes kept; the name re-checked right before the rename).
     public func replace(with bytes: SecretBytes) throws {
-        try open().replace(with: bytes)
+        try opened().replace(with: bytes)
     }
 
     /// Puts known bytes back, atomically, and proves it by reading the file back and checking its
@@ -77,7 +81,7 @@ public final class ConsumerFile: @unchecked Sendable {
     /// removed through the directory descriptor; they may hold a new token in plaintext, and rekey
     /// never leaves a secret anywhere but the consumer's own file. Nothing when the file cannot be opened.
     public func removeTempLeftovers() -> [String] {
-        (try? open())?.removeTempLeftovers() ?? []
+        (try? opened())?.removeTempLeftovers() ?? []
     }
 
     public struct CannotTell: RekeyError {
@@ -97,7 +101,7 @@ public final class ConsumerFile: @unchecked Sendable {
     public func holds(_ token: SecretBytes) throws(CannotTell) -> Bool {
         let contents: SecretBytes
         do {
-            let handle = try open()
+            let handle = try opened()
             guard handle.exists else { return false }
             contents = try handle.read()
         } catch {
