@@ -24,10 +24,13 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // Linux calls Glibc's module lacks: xattrs (TargetFile), prctl/setrlimit (ProcessHygiene).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "RekeyCore",
             dependencies: [
                 "CSodium",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -79,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "rekey", "gitea-standin"],
+            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "CLinux", "rekey", "gitea-standin"],
             exclude: ["Fixtures/make-state-v1.sh"],
             resources: [.copy("Fixtures/state-v1")]
         ),

@@ -40,7 +40,10 @@ extension Rekey.BackupCommand {
                 let opened = try Escrow.open(path: file, with: key)
                 let what = Self.describe(context: opened.context)
                 if let restoreTo {
-                    try AtomicFile.replace(restoreTo, with: opened.bytes, newFileMode: 0o600)
+                    // The place is often an env file in an application's directory: the same rules as a rotation.
+                    let place = ConsumerFile(path: restoreTo, allowMissing: true)
+                    try place.open()
+                    try place.replace(with: opened.bytes)
                     say("restored \(opened.bytes.count) bytes of \(what) to \(restoreTo)")
                 } else {
                     try Self.writeToStandardOutput(opened.bytes)

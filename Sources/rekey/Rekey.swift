@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RekeyCore
 
 @main
@@ -23,4 +24,13 @@ struct Rekey: AsyncParsableCommand {
             HistoryCommand.self,
         ]
     )
+
+    /// Core dumps off and the process non-dumpable before any argument is parsed or secret read.
+    static func main() async {
+        if let problem = ProcessHygiene.harden() {
+            FileHandle.standardError.write(Data("rekey: \(problem)\n".utf8))
+            Foundation.exit(ExitStatus.software.rawValue)
+        }
+        await main(nil)
+    }
 }

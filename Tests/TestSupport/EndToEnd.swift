@@ -114,7 +114,8 @@ public final class EndToEndHost: @unchecked Sendable {
 
     """
 
-    public func writePlaybook(extra: String = "", scopes: String = "[write:repository, read:organization, read:user]") throws {
+    /// Writes playbook.yml; `target` replaces the env file's path (default `envPath`).
+    public func writePlaybook(extra: String = "", scopes: String = "[write:repository, read:organization, read:user]", target: String? = nil) throws {
         try directory.write("playbook.yml", """
         version: 1
         consumer: \(consumer)
@@ -125,7 +126,7 @@ public final class EndToEndHost: @unchecked Sendable {
           name: "\(persona)-{run}"
           scopes: \(scopes)
         target:
-          file: \(envPath)
+          file: \(target ?? envPath)
           key: GITEA_TOKEN
           comment: "# ops-automation PAT {token_name} (…{last8}) rotated {utc} by rekey run {run}"
         probe:

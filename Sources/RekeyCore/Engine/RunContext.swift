@@ -15,7 +15,7 @@ public final class RunContext {
     public let logger: Logger
     public let now: @Sendable () -> Date
 
-    /// The consumer's env file: every access of the run goes through it.
+    /// The consumer's env file: every access of the run goes through it (validate opens it).
     public let target: ConsumerFile
 
     /// What the run did to the world (the same facts `RunFacts(records:)` reads back from the journal).

@@ -14,6 +14,12 @@ extension Playbook {
 
     /// Parses and validates playbook text; `path` is used in messages and kept as `sourcePath`.
     public static func parse(yaml: String, path: String, environment: [String: String]) throws(PlaybookError) -> Playbook {
+        if let found = PlaybookAnchors.first(in: yaml) {
+            let shown = found.kind == "aliases" ? "*" + found.name : "&" + found.name
+            throw PlaybookError(file: path, line: found.line, column: found.column,
+                                problem: "yaml \(found.kind) are not allowed in a playbook (found \(PlaybookError.show(shown)))",
+                                remedy: "write the value out in full where it is used")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -77,11 +83,26 @@ extension Playbook {
         return (line, column)
     }
 
+    /// A playbook decides where rekey writes as root: only root or the user running rekey may be
+    /// able to change it.
+    private static func checkTrusted(_ status: stat, failure: (String, String) -> PlaybookError) throws(PlaybookError) {
+        let mode = status.st_mode & 0o7777
+        guard status.st_mode & 0o022 == 0 else {
+            throw failure("the playbook is writable by group or others (mode 0\(String(mode, radix: 8)))",
+                          "chmod go-w it: a playbook decides which file rekey rewrites")
+        }
+        guard status.st_uid == 0 || status.st_uid == geteuid() else {
+            throw failure("the playbook is owned by uid \(status.st_uid), not root or the user rekey runs as",
+                          "chown it to root (or to the user running rekey): a playbook decides which file rekey rewrites")
+        }
+    }
+
     private static func readFile(_ path: String) throws(PlaybookError) -> [UInt8] {
         func failure(_ problem: String, _ remedy: String) -> PlaybookError {
             PlaybookError(file: path, problem: problem, remedy: remedy)
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a fifo must not hang the run (it is refused below as not a regular file).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             let code = errno
             switch code {
@@ -95,9 +116,16 @@ extension Playbook {
         }
         defer { close(descriptor) }
         var status = stat()
-        if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+        guard fstat(descriptor, &status) == 0 else {
+            throw failure("cannot stat the playbook: \(String(cString: strerror(errno)).lowercased())", "check the file")
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
             throw failure("the playbook path is a directory", "give the path of a playbook .yml file")
         }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw failure("the playbook is not a regular file", "give the path of a playbook .yml file")
+        }
+        try checkTrusted(status, failure: failure)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

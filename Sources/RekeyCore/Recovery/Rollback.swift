@@ -95,6 +95,7 @@ public struct Rollback {
                                               run: request.toEpoch == nil ? target.run : nil, sealer: sealer)
         let restoredSHA = Digest.sha256Hex(restored)
         let consumerFile = ConsumerFile(path: file)
+        try consumerFile.open()
         let current = try consumerFile.read()
         let currentSHA = Digest.sha256Hex(current)
         let minted = target.facts.minted

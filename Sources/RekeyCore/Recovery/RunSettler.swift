@@ -20,23 +20,28 @@ struct RunSettler {
         // The file may be another consumer's too: hold its lock while deciding and acting.
         let fileLock = try begin.file.map { try TargetLock.acquire(state, file: $0) }
         defer { fileLock?.release() }
-        for leftover in begin.file.map({ ConsumerFile(path: $0).removeTempLeftovers() }) ?? [] {
+        // The file, opened once through its directory (it may have been removed by hand).
+        let target = try begin.file.map { file throws(UnsafeEnvFile) in
+            let target = ConsumerFile(path: file, allowMissing: true)
+            try target.open()
+            return target
+        }
+        for leftover in target?.removeTempLeftovers() ?? [] {
             actions.append(.removedTempFile(leftover))
             try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
         }
         if journal.operation == .rollback {
-            return try await settleRollback(begin, appender: appender, actions: &actions)
+            return try await settleRollback(begin, target: target, appender: appender, actions: &actions)
         }
-        return try await settleRotation(begin, appender: appender, actions: &actions)
+        return try await settleRotation(begin, target: target, appender: appender, actions: &actions)
     }
 
     // MARK: - Rotation
 
-    private func settleRotation(_ begin: JournalRecord, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
-        guard let file = begin.file, let key = begin.key else { throw MissingRecord(run: journal.run, what: "the file and key") }
+    private func settleRotation(_ begin: JournalRecord, target: ConsumerFile?, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
+        guard let file = begin.file, let key = begin.key, let target else { throw MissingRecord(run: journal.run, what: "the file and key") }
         let token = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
         // An unreadable file is no answer: throwing leaves the run unfinished and the token kept.
-        let target = ConsumerFile(path: file)
         let holdsToken = try token.map { try target.holds($0) } ?? false
         let current = target.readIfPossible()
 
@@ -57,7 +62,7 @@ struct RunSettler {
             case .failure(let error):
                 throw error
             }
-            try restoreBackup(begin, file: file, appender: appender, actions: &actions)
+            try restoreBackup(begin, target: target, appender: appender, actions: &actions)
         } else if let current, let original = begin.sha256, Digest.sha256Hex(current) != original {
             actions.append(.fileEditedDuringRotation(file: file))
         }
@@ -66,12 +71,13 @@ struct RunSettler {
         return "\(file) holds its original \(key); no token minted by run \(journal.run) remains"
     }
 
-    private func restoreBackup(_ begin: JournalRecord, file: String, appender: Journal, actions: inout [Recovery.Action]) throws {
+    private func restoreBackup(_ begin: JournalRecord, target: ConsumerFile, appender: Journal, actions: inout [Recovery.Action]) throws {
+        let file = target.path
         guard let backup = journal.first(.backedUp)?.backup, let consumer = journal.consumer, let original = begin.sha256 else {
             throw MissingRecord(run: journal.run, what: "a backup record")
         }
         let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: journal.run, sealer: sealer)
-        try ConsumerFile(path: file).restore(bytes, expectedSHA256: original, backup: backup)
+        try target.restore(bytes, expectedSHA256: original, backup: backup)
         try append(appender, .rewritten, from: begin) { $0.sha256After = original; $0.detail = "restored from \(backup)" }
         actions.append(.restored(file: file, backup: backup))
     }
@@ -98,11 +104,11 @@ struct RunSettler {
 
     // MARK: - Rollback
 
-    private func settleRollback(_ begin: JournalRecord, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
-        guard let file = begin.file, let restoredSHA = begin.sha256After, let rotatedSHA = begin.sha256 else {
+    private func settleRollback(_ begin: JournalRecord, target: ConsumerFile?, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
+        guard let file = begin.file, let target, let restoredSHA = begin.sha256After, let rotatedSHA = begin.sha256 else {
             throw MissingRecord(run: journal.run, what: "the rollback's file and hashes")
         }
-        let current = ConsumerFile(path: file).readIfPossible()
+        let current = target.readIfPossible()
         let currentSHA = current.map(Digest.sha256Hex)
         if currentSHA == restoredSHA {
             if begin.keepToken != true, !journal.facts.tokenDeleted, let id = begin.tokenID {

@@ -3,9 +3,11 @@ import CSodium
 /// Bytes that are secret: a password, a token, a TOTP seed, a master key, or the whole content of an
 /// env file (which holds other secrets too).
 ///
-/// - Storage is a single heap buffer owned by this object, locked into memory where the OS allows
-///   (`sodium_mlock`, which also excludes it from core dumps) and wiped with `sodium_memzero` /
-///   `sodium_munlock` when the object is freed.
+/// - Storage comes from `sodium_malloc`: its own pages, locked into memory (`mlock`), excluded
+///   from core dumps (`MADV_DONTDUMP`), with guard pages on both sides and a canary, so an overrun
+///   faults instead of reading a neighbour. The end of the bytes touches the trailing guard page.
+///   `sodium_free` wipes and unlocks them when the object is freed; freeing one secret never
+///   unlocks a page another secret shares.
 /// - The bytes are readable only inside `withUnsafeBytes { }`.
 /// - `print`, `dump`, `String(reflecting:)` and string interpolation all show `<redacted>`.
 ///
@@ -15,16 +17,17 @@ import CSodium
 public final class SecretBytes: @unchecked Sendable {
     private let pointer: UnsafeMutableRawPointer
     public let count: Int
-    /// Whether the pages holding the bytes are locked (not swapped, not in core dumps).
-    public let isLocked: Bool
 
     /// A zero-filled secret of `count` bytes, to be filled with `withUnsafeMutableBytes`.
     public init(count: Int) {
         Sodium.ready()
         self.count = count
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        // sodium_malloc(0) is valid, but a 1-byte region keeps the pointer non-null for empty secrets.
+        guard let memory = sodium_malloc(max(count, 1)) else {
+            fatalError("sodium_malloc(\(count)) failed: out of memory for secrets")
+        }
+        pointer = memory
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
-        isLocked = count > 0 && sodium_mlock(pointer, count) == 0
     }
 
     /// Copies `bytes` into a new secret. Wipe the source yourself if you own it.
@@ -50,12 +53,7 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     deinit {
-        if isLocked {
-            sodium_munlock(pointer, count)  // zeroes before unlocking
-        } else {
-            sodium_memzero(pointer, max(count, 1))
-        }
-        pointer.deallocate()
+        sodium_free(pointer)  // checks the canary, zeroes, unlocks and unmaps
     }
 
     public var isEmpty: Bool { count == 0 }

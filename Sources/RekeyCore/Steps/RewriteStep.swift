@@ -29,7 +29,13 @@ public struct RewriteStep: Step {
 
         run.facts.rewriteAttempted = true
         run.facts.fileIntended = updatedSHA
-        try run.target.replace(with: updated)
+        do {
+            try run.target.replace(with: updated)
+        } catch {
+            // Refused before the rename (the file changed under rekey): nothing to restore.
+            run.facts.rewriteAttempted = run.target.hasReplaced
+            throw error
+        }
         run.facts.fileWritten = updatedSHA
 
         var record = run.newRecord(.rewritten)

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Reads everything the run depends on and changes nothing: the env file (the key present exactly
-/// once), the vault credential, and a writable state directory. Journals `begin`.
+/// once, opened through `TargetFile` and refused when unsafe), the vault credential, and a writable
+/// state directory. It proves that the env file's directory takes a temp file, so that a directory
+/// rekey cannot write stops the run before anything is minted. Journals `begin`.
 public struct ValidateStep: Step {
     public static let stepName = "validate"
     public var name: String { Self.stepName }
@@ -11,6 +13,8 @@ public struct ValidateStep: Step {
 
     public func perform(_ run: RunContext) async throws -> StepResult {
         let snapshot = try Preflight.inspect(run.playbook, file: run.target, vault: vault)
+        try run.target.proveWritable()
+        if let warning = run.target.warning { run.logger.warning("\(warning)") }
         run.credential = snapshot.entry
         run.original = snapshot.contents
         run.document = snapshot.document
@@ -44,13 +48,15 @@ public struct Preflight {
 
     public static func inspect(_ playbook: Playbook, file: ConsumerFile, vault: Vault) throws -> Preflight {
         let target = playbook.target
+        try file.open()
         let contents = try file.read()
         let document = EnvDocument(contents: contents, path: target.file)
         let line = try document.keyLine(target.key)
         let previous = try document.value(of: target.key)
         let entry = try vault.load(playbook.gitea.auth)
         let tail = previous.isEmpty ? "(empty)" : previous.redactedTail
-        let summary = "\(target.file): \(target.key) on line \(line) holds \(tail); vault entry \(playbook.gitea.auth) (user \(entry.username))"
+        var summary = "\(target.file): \(target.key) on line \(line) holds \(tail); vault entry \(playbook.gitea.auth) (user \(entry.username))"
+        if let warning = file.warning { summary += "; warning: \(warning)" }
         return Preflight(contents: contents, document: document, keyLine: line, previousLastEight: previous.displayLastEight,
                          previousTail: tail, entry: entry, summary: summary)
     }

@@ -4,7 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes that matter, done the one safe way (design.md, "Rules that hold everywhere"):
+/// Writes that matter, done the one safe way (design.md, "Rules that hold everywhere"), for rekey's
+/// own state and files an operator names on the command line. A consumer's env file, which may sit in
+/// a directory another account controls, goes through `TargetFile` instead (no path resolved twice).
 ///
 /// 1. resolve symlinks, so writing through a link replaces the file it points to and keeps the link;
 /// 2. create a temp file in the same directory as that file, `O_CREAT | O_EXCL`, mode 0600;
@@ -224,7 +226,7 @@ public enum AtomicFile {
     /// Gives the temp file the owner and group of the file it replaces. Root can always do it; the
     /// owner can set the group if it is one of theirs. Anyone else would silently change who owns
     /// the file (and perhaps lock its consumer out), so that is refused.
-    private static func copyOwner(of existing: stat, to fd: Int32, target: String) throws(FileError) {
+    static func copyOwner(of existing: stat, to fd: Int32, target: String) throws(FileError) {
         let euid = geteuid()
         if euid == 0 {
             guard fchown(fd, existing.st_uid, existing.st_gid) == 0 else {
@@ -245,7 +247,7 @@ public enum AtomicFile {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(FileError) {
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(FileError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         var offset = 0
         while offset < buffer.count {

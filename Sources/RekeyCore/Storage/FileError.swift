@@ -10,7 +10,7 @@ import Darwin
 /// write /etc`. It never carries file contents.
 ///
 /// `exitStatus` is `.cantCreate` (73): a file of rekey's own state could not be read or written.
-/// Reads of a consumer's env file go through `ConsumerFile.read` (65); callers that know better
+/// A consumer's env file goes through `ConsumerFile`, backed by a `TargetFile` (its errors are 65); callers that know better
 /// (a missing vault entry, a missing master key) catch it and map `errno` themselves.
 public struct FileError: RekeyError, Equatable {
     public enum Operation: String, Sendable, Equatable {

@@ -4,7 +4,8 @@ public enum ExitStatus: Int32, Sendable, Codable {
     case ok = 0
     /// Wrong command-line usage.
     case usage = 64
-    /// The env file is unusable: missing, unreadable, key absent or present more than once.
+    /// The env file is unusable: missing, unreadable, key absent or present more than once, changed
+    /// during the run, unsafe to rotate (`TargetFile`), or its directory takes no temp file.
     case badEnvFile = 65
     /// Gitea unreachable, timed out or answered 5xx before anything changed.
     case unavailable = 69

@@ -15,7 +15,6 @@ struct PlaybookSyntaxTests {
                "mapping values are not allowed"),
               ("an unclosed quote", "version: 1\n\(marker)\ntoken:\n  name: \"deploy-{run}\n", "5:1", "found unexpected end of stream"),
               ("a tab used for indentation", "version: 1\n\(marker)\ngitea:\n\turl: x\n", "4:1", "found character that cannot start any token"),
-              ("an undefined alias", "version: 1\n\(marker)\nconsumer: *nothing\n", "3:11", "found undefined alias"),
               ("a second document", "version: 1\n\(marker)\n---\nversion: 1\n", "3:1", "but found another document"),
           ])
     func syntaxError(_ name: String, yaml: String, at position: String, problem: String) {

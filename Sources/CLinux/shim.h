@@ -1,0 +1,20 @@
+#ifndef REKEY_CLINUX_SHIM_H
+#define REKEY_CLINUX_SHIM_H
+// Linux calls Swift's Glibc module does not bring: extended attributes (<sys/xattr.h>), and
+// prctl(2), which is variadic and so cannot be called from Swift: these wrappers fix its arguments.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/xattr.h>
+
+/// prctl(PR_SET_DUMPABLE, value): 0 forbids core dumps and ptrace by non-root users, and makes /proc/PID root-owned.
+static inline int rekey_set_dumpable(int value) { return prctl(PR_SET_DUMPABLE, value, 0, 0, 0); }
+
+/// prctl(PR_GET_DUMPABLE).
+static inline int rekey_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
+
+/// setrlimit(RLIMIT_CORE, {0, 0}): no core file, whatever the process does later.
+static inline int rekey_disable_core_files(void) {
+    struct rlimit none = { 0, 0 };
+    return setrlimit(RLIMIT_CORE, &none);
+}
+#endif
