@@ -37,7 +37,10 @@ public struct GiteaClient: GiteaAPI {
         self.otpSteps = otpSteps
     }
 
-    public var exchangeDeadline: Duration { requestTimeout }
+    /// How long a Basic-auth call (a mint) may stay inside the server after it was sent: one
+    /// exchange, plus one retry with another one-time code after a 401 (`basicExchange`). Recover
+    /// waits this long after a journaled mint before "no token by that name" means anything.
+    public var exchangeDeadline: Duration { requestTimeout * 2 }
 
     public func version() async throws(GiteaError) -> String {
         let call = "GET /api/v1/version"

@@ -45,7 +45,8 @@ public protocol GiteaAPI: Sendable {
     /// `DELETE /token` with the token itself (newer servers): true when the server deleted it, false
     /// when the server has no such route (then delete by id with Basic auth). Needs no one-time code.
     func deleteOwnToken(_ token: SecretBytes) async throws(GiteaError) -> Bool
-    /// The deadline of one whole exchange, body included: how long a request sent may stay in flight.
+    /// How long a request sent may stay in flight, body included (for a Basic-auth call, with its
+    /// one retry under another one-time code).
     var exchangeDeadline: Duration { get }
 }
 

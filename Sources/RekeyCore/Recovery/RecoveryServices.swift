@@ -25,13 +25,17 @@ public struct RecoveryServices: Sendable {
     /// A dead run's mint request with no journaled answer may still be inside the server until the
     /// journaled request time plus its deadline (20 s for journals that predate the field). Until
     /// then, "no token by that name" proves nothing: wait that out, or refuse (exit 75).
-    func awaitMintDeadline(_ minting: JournalRecord, now: Date = Date()) async throws {
+    /// The wait is capped at the longest deadline a run can journal (`--timeout` 600 s, one code
+    /// retry), so a clock stepped backwards or a damaged record cannot keep recover asleep for hours.
+    func awaitMintDeadline(_ minting: JournalRecord) async throws {
         let until = Double(minting.at + (minting.deadline ?? 20) + 1)
-        let remaining = until - now.timeIntervalSince1970
+        let remaining = min(until - now().timeIntervalSince1970, Self.longestMintDeadline)
         guard remaining > 0 else { return }
         guard waitForMints else { throw MintMayBeInFlight(run: minting.run, seconds: Int(remaining.rounded(.up))) }
         try? await Task.sleep(for: .seconds(remaining))
     }
+
+    static let longestMintDeadline: Double = 2 * 600 + 1
 
     struct MintMayBeInFlight: RekeyError {
         var run: String
