@@ -68,6 +68,12 @@ let package = Package(
             dependencies: ["RekeyCore", "GiteaStandIn"],
             path: "Tests/TestSupport"
         ),
+        // Test-only: rekey's run, recover and dry run with a toy step registered (EndToEndTests runs it).
+        .executableTarget(
+            name: "toy-rekey",
+            dependencies: ["RekeyCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ToyRekey"
+        ),
         .testTarget(
             name: "RekeyCoreTests",
             dependencies: ["RekeyCore", "TestSupport"]
@@ -82,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "CLinux", "rekey", "gitea-standin"],
+            dependencies: ["RekeyCore", "GiteaStandIn", "TestSupport", "CLinux", "rekey", "gitea-standin", "toy-rekey"],
             exclude: ["Fixtures/make-state-v1.sh"],
             resources: [.copy("Fixtures/state-v1")]
         ),

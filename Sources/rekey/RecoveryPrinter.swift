@@ -17,6 +17,7 @@ enum RecoveryPrinter {
         case .rollbackFinished(let file, let run): "\(file) holds the restored bytes: rollback of \(run) finished"
         case .rollbackDiedBeforeRestore(let file): "the rollback died before \(file) was restored; nothing changed, run rekey rollback again if you still want it"
         case .fileEditedDuringRollback(let file): "\(file) holds neither the rotated nor the restored bytes (edited by someone else?); left as it is"
+        case .step(let name, let detail): "\(name): \(detail)"
         }
     }
 

@@ -30,7 +30,7 @@ extension Rekey {
                         status = .ok
                     } else {
                         let rotation = Rotation(playbook: book, state: global.state, sealer: sealer, gitea: gitea, logger: global.logger())
-                        let report = try await rotation.run(onStep: printer.step)
+                        let report = try await rotation.run(onEvent: printer.event)
                         printer.finish(report)
                         status = ExitStatus(rawValue: report.exitCode) ?? .software
                     }

@@ -21,6 +21,15 @@ struct RunPrinter {
         }
     }
 
+    /// Renders the run's event stream: a line per finished or compensated step (warnings are
+    /// printed by the logger already; started steps print nothing).
+    func event(_ event: OperationEvent) {
+        switch event {
+        case .stepFinished(let report), .compensated(let report): step(report)
+        case .stepStarted, .warning, .settled: break
+        }
+    }
+
     func step(_ report: StepReport) {
         guard !json else { return }
         let mark = switch report.outcome {

@@ -81,6 +81,11 @@ struct RollbackEndToEndTests {
             #expect(refused.stderr.contains("revoked"))
             #expect(host.envBytes == rotated)
             #expect(await host.serverTokens().count == 1)
+
+            // The refusal came from the server: the attempt is in the history, and nothing is left unfinished.
+            let history = try await host.rekey(["history", host.consumer])
+            #expect(history.stdout.contains("failed  rollback of run"), "stdout: \(history.stdout)")
+            #expect(try await host.rekey(["recover"]).stdout.contains("nothing to recover"))
         }
     }
 

@@ -91,6 +91,14 @@ public final class EndToEndHost: @unchecked Sendable {
         return result
     }
 
+    /// Runs the test-only `toy-rekey` binary (rekey with a toy step registered) on this host.
+    @discardableResult
+    public func toyRekey(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> ProcessResult {
+        let result = try await ProcessRunner.run(ProcessRunner.toyRekey, arguments, environment: environment.merging(extra) { $1 })
+        transcripts.append(result)
+        return result
+    }
+
     /// `rekey init` plus a vault entry for the persona, and a real "old" token in an operator-style env file.
     public func setUp(vaultPassword: String? = nil, envTemplate: String? = nil) async throws {
         let initResult = try await rekey(["init"])

@@ -33,6 +33,8 @@ public enum ProcessRunner {
 
     public static var rekey: String { executable("rekey", override: "REKEY_BIN") }
     public static var standIn: String { executable("gitea-standin", override: "GITEA_STANDIN_BIN") }
+    /// The test-only `toy-rekey` (rekey with a toy step registered; Tests/ToyRekey).
+    public static var toyRekey: String { executable("toy-rekey", override: "TOY_REKEY_BIN") }
 
     /// Runs `executable` with `arguments`, feeding `stdin`, with exactly `environment` (plus PATH).
     /// The blocking waits happen on a thread of their own: the Swift concurrency pool (which also

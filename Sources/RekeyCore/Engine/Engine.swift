@@ -8,18 +8,26 @@ import Logging
 ///   in reverse order;
 /// - once every step before it succeeded, the engine journals `committed`: the new secret is proven;
 /// - after it, a failing step is reported and the rotation stands, unless its error asks for a
-///   restore (`RequiresRestore`), which compensates every step before the commit point.
+///   restore (`RequiresRestore`), which compensates every step before the commit point, or leaves
+///   the operation unfinished for `recover` (`LeavesRunUnfinished`).
+///
+/// A rotation (`Rotation`), a rollback (`Rollback`, its steps in `RollbackSteps.swift`) and the
+/// settling of a dead run (`settle`, in `Engine+Settle.swift`) all run here.
 ///
 /// The outcome, exit code and closing sentence come from the typed step results and the run's
 /// facts. Every transition is journaled first.
 public struct Engine {
     public var steps: [any Step]
     public var onStep: (StepReport) -> Void
+    /// The operation's event stream (`OperationEvent`).
+    public var onEvent: (OperationEvent) -> Void
     private let clock = ContinuousClock()
 
-    public init(steps: [any Step], onStep: @escaping (StepReport) -> Void = { _ in }) {
+    public init(steps: [any Step], onStep: @escaping (StepReport) -> Void = { _ in },
+                onEvent: @escaping (OperationEvent) -> Void = { _ in }) {
         self.steps = steps
         self.onStep = onStep
+        self.onEvent = onEvent
     }
 
     /// The index of the first step after the commit point.
@@ -28,9 +36,11 @@ public struct Engine {
     public func run(_ context: RunContext) async -> RunReport {
         var reports: [StepReport] = []
         var changedTheWorld = false
+        context.emit = onEvent
 
         for (index, step) in steps.enumerated() {
             if index == commitIndex { commit(context) }
+            onEvent(.stepStarted(step: step.name))
             let started = clock.now
             do {
                 let result = try await step.perform(context)
@@ -40,6 +50,10 @@ public struct Engine {
             } catch {
                 report(.init(step: step.name, outcome: .failed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started)), into: &reports)
                 context.logger.info("step failed", metadata: ["step": "\(step.name)"])
+                if index >= commitIndex && error is any LeavesRunUnfinished {
+                    return finish(context, reports: reports, outcome: .needsAttention,
+                                  exit: (error as? any RekeyError)?.exitStatus ?? .software, error: Self.describe(error))
+                }
                 if index >= commitIndex && !(error is any RequiresRestore) {
                     // After the commit point a failure is the step's own: the rotation stands.
                     continue
@@ -56,7 +70,7 @@ public struct Engine {
     /// either: the run then stays marked unfinished and `rekey recover` settles it.)
     private func commit(_ context: RunContext) {
         context.facts.committed = true
-        journal(context, .committed) { _ in }
+        journal(context, .committed)
     }
 
     private func compensate(_ context: RunContext, steps undo: [any Step], failure: Error, changedTheWorld: Bool,
@@ -68,7 +82,7 @@ public struct Engine {
             do {
                 if let detail = try await step.compensate(context) {
                     report(.init(step: step.name, outcome: .compensated, detail: detail, milliseconds: Self.ms(clock.now - started)), into: &reports)
-                    journal(context, .compensated) { $0.step = step.name; $0.detail = detail }
+                    journal(context, .compensated(step: step.name, detail: detail))
                 }
             } catch {
                 // A failure that does not say otherwise leaves the state unknown: a person must look.
@@ -97,16 +111,21 @@ public struct Engine {
     private func report(_ report: StepReport, into reports: inout [StepReport]) {
         reports.append(report)
         onStep(report)
+        switch report.outcome {
+        case .ok, .failed: onEvent(.stepFinished(report))
+        case .compensated, .compensationFailed: onEvent(.compensated(report))
+        }
     }
 
     private func finish(_ context: RunContext, reports: [StepReport], outcome: RunReport.Outcome, exit: ExitStatus, error: String?) -> RunReport {
         let state = RunStateSentence.describe(context, outcome: outcome, exit: exit)
-        let kind: JournalRecord.Kind = switch outcome {
-        case .rotated: .done
-        case .rolledBack: .rolledBack
-        case .failed, .needsAttention: .failed
+        let end = JournalEvent.End(exitCode: exit.rawValue, detail: state)
+        let event: JournalEvent = switch outcome {
+        case .rotated: .done(end)
+        case .rolledBack: .rolledBack(end)
+        case .failed, .needsAttention: .failed(end)
         }
-        let recorded = journal(context, kind) { $0.exitCode = exit.rawValue; $0.detail = state }
+        let recorded = journal(context, event)
         let facts = context.facts
         return RunReport(
             run: context.run.value,
@@ -128,14 +147,12 @@ public struct Engine {
     /// Journals an engine record (commit, compensation, end). A journal that cannot be written at
     /// this point is logged, not fatal: the side effects are already done and the report states them.
     @discardableResult
-    private func journal(_ context: RunContext, _ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void) -> Bool {
-        var record = context.newRecord(kind)
-        fill(&record)
+    private func journal(_ context: RunContext, _ event: JournalEvent) -> Bool {
         do {
-            try context.journal.append(record)
+            try context.record(event)
             return true
         } catch {
-            context.logger.error("journal append failed", metadata: ["kind": "\(kind.rawValue)"])
+            context.logger.error("journal append failed", metadata: ["kind": "\(JournalRecord(event, at: 0, consumer: "", run: "").kind.rawValue)"])
             return false
         }
     }

@@ -31,7 +31,8 @@ public final class RunContext {
     }
 
     public init(playbook: Playbook, run: RunID, startedAt: Date, gitea: any GiteaAPI, state: StateDirectory,
-                sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now) {
+                sealer: Sealer, journal: Journal, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now,
+                target: ConsumerFile? = nil) {
         self.playbook = playbook
         self.run = run
         self.startedAt = startedAt
@@ -45,7 +46,17 @@ public final class RunContext {
         self.logger = logger
         self.now = now
         facts.file = playbook.target.file
-        target = ConsumerFile(path: playbook.target.file)
+        // An operation that opened and checked the file already hands it over (never re-resolved).
+        self.target = target ?? ConsumerFile(path: playbook.target.file)
+    }
+
+    /// The operation's event stream, connected by `Engine.run`.
+    public var emit: (OperationEvent) -> Void = { _ in }
+
+    /// Reports a warning of `step`: logged, and on the event stream.
+    public func warn(_ message: String, step: String) {
+        logger.warning("\(message)")
+        emit(.warning(step: step, message: message))
     }
 
     /// The vault credential loaded by validate; steps after it may rely on it.
@@ -59,6 +70,13 @@ public final class RunContext {
             throw EngineError.missingPrerequisite("env file contents", step: "validate")
         }
         return (original, originalSHA256, document)
+    }
+
+    /// Journals `event` (with `secret`, sealed beside it) for this run, the file named.
+    public func record(_ event: JournalEvent, secret: SecretBytes? = nil) throws {
+        var record = JournalRecord(event, at: Int(now().timeIntervalSince1970), consumer: playbook.consumer, run: run.value)
+        record.file = playbook.target.file
+        try journal.append(record, secret: secret)
     }
 
     /// A journal record for this run with the common fields filled in.

@@ -39,38 +39,41 @@ extension RunFacts {
     public init(records: [JournalRecord]) {
         self.init()
         for record in records {
-            switch record.kind {
-            case .begin:
-                operation = record.operation ?? .rotate
-                file = record.file
-                fileBefore = record.sha256
-                if operation == .rollback {
+            switch record.event {
+            case .begin(let begin):
+                operation = begin.operation
+                file = begin.file
+                fileBefore = begin.fileSHA256
+                if let rollback = begin.rollback {
                     // A rollback's begin names the bytes it restores; its token is the undone run's.
-                    fileIntended = record.sha256After
+                    fileIntended = rollback.restoresSHA256
                 } else {
-                    previousLastEight = record.lastEight
+                    previousLastEight = begin.previousLastEight
                 }
-            case .backedUp:
-                backup = record.backup
-            case .minting:
-                tokenName = record.tokenName
+            case .backedUp(let backup, _):
+                self.backup = backup
+            case .minting(let name, _):
+                tokenName = name
                 mintAttempted = true
-            case .minted:
+            case .minted(let token):
                 mintAttempted = true
-                tokenName = record.tokenName ?? tokenName
-                minted = record.tokenID.map { TokenInfo(id: $0, name: record.tokenName ?? "", lastEight: record.lastEight ?? "", scopes: []) }
-            case .rewriting:
+                tokenName = token?.name ?? tokenName
+                minted = token
+            case .rewriting(_, let after):
                 rewriteAttempted = true
-                fileIntended = record.sha256After
-            case .rewritten:
-                fileWritten = record.sha256After
-            case .probed, .committed:
-                committed = committed || operation == .rotate || record.kind == .committed
-            case .compensated where record.step == MintStep.stepName, .deleted:
-                tokenDeleted = true
-            case .done:
+                fileIntended = after
+            case .rewritten(_, let after, _):
+                fileWritten = after
+            case .probed:
+                // Format 1 has no commit record: a rotation's probe was its commit.
+                committed = committed || operation == .rotate
+            case .committed, .done:
                 committed = true
-            case .compensated, .recovered, .rolledBack, .failed, .stepEvent:
+            case .compensated(let step, _) where step == MintStep.stepName:
+                tokenDeleted = true
+            case .deleted:
+                tokenDeleted = true
+            case .compensated, .recovered, .rolledBack, .failed, .step:
                 break
             }
         }

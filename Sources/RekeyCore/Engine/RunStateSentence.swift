@@ -8,6 +8,13 @@ enum RunStateSentence {
         let key = context.playbook.target.key
         let previous = facts.previousLastEight.map { "…" + $0 } ?? "its previous value"
         let minted = facts.minted.map { "token \($0.id) \($0.name) (…\($0.lastEight))" }
+        if facts.operation == .rollback {
+            switch outcome {
+            case .rotated: return "\(file) holds the restored bytes of \(facts.backup ?? "the backup")"
+            case .needsAttention: return "\(file) holds the restored bytes, but the undone run's token is left; run: rekey recover --consumer \(context.playbook.consumer)"
+            case .failed, .rolledBack: return "\(file) is unchanged"
+            }
+        }
         switch outcome {
         case .rotated where facts.minted == nil:
             return "\(file) is unchanged; its bytes are sealed in \(facts.backup ?? "no backup")"

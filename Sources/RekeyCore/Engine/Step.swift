@@ -1,7 +1,8 @@
 /// One step of an operation, self-contained: its name, its place relative to the commit point,
 /// what it does (`perform`), how it is undone in the same run (`compensate`) and what a dry run
-/// says it would do (`plan`). Steps are listed in `StepRegistry`; the engine, `rekey run` and
-/// `--dry-run` only iterate them.
+/// says it would do (`plan`) and what `rekey recover` does with a run that died in or after it
+/// (`assess`, `settle(from:)`). Steps are listed in `StepRegistry`; the engine, `rekey run`,
+/// `rekey recover` and `--dry-run` only iterate them.
 ///
 /// `perform` does the step's side effect, journaled ahead, and returns a typed result with a
 /// one-line summary (identifiers only, never a secret). `compensate` undoes whatever `perform` did
@@ -16,12 +17,22 @@ public protocol Step {
     func compensate(_ run: RunContext) async throws -> String?
     /// The dry-run lines for this step (empty: nothing to say). Changes nothing.
     func plan(_ plan: PlanInput) -> [String]
+    /// `rekey recover`, first pass, in run order: can the dead run be finished from what this step
+    /// left (the journal, the file, the server)? A step may prove something here (the probe does),
+    /// and note what it found, but journals nothing. Default: no objection.
+    func assess(_ dead: DeadRun) async throws -> Assessment
+    /// `rekey recover`, second pass: finish this step's part (run order, when every step could
+    /// finish) or undo it (reverse order, `dead.mustUndo`), journaling each action in the run's own
+    /// journal and noting it. It must be idempotent: recover may die and run again. Default: nothing.
+    func settle(from dead: DeadRun) async throws
 }
 
 extension Step {
     public var placement: StepPlacement { .beforeCommit }
     public func compensate(_ run: RunContext) async throws -> String? { nil }
     public func plan(_ plan: PlanInput) -> [String] { [] }
+    public func assess(_ dead: DeadRun) async throws -> Assessment { .canFinish }
+    public func settle(from dead: DeadRun) async throws {}
 }
 
 /// Where a step runs relative to the run's commit point (see `Engine`).
@@ -48,6 +59,11 @@ public struct StepResult: Sendable, Equatable {
 /// An after-commit step's error that undoes the rotation: the engine compensates every step
 /// before the commit point (a failed reload will: the consumer must not keep running broken).
 public protocol RequiresRestore: Error {}
+
+/// An after-commit step's error that leaves the operation unfinished without undoing it: the
+/// outcome is `needs-attention` with the error's exit status, the run keeps its marker, and
+/// `rekey recover` settles it (a rollback whose undone token could not be deleted).
+public protocol LeavesRunUnfinished: Error {}
 
 /// What one step did, for people and for `--json`.
 public struct StepReport: Sendable, Codable, Equatable {

@@ -201,7 +201,7 @@ public struct GiteaClient: GiteaAPI {
         var retriedCode = false
         while true {
             let deadline = ContinuousClock.now + requestTimeout
-            var (headers, claim) = try basicHeaders(auth, call: call, deadline: deadline)
+            var (headers, claim) = try await basicHeaders(auth, call: call, deadline: deadline)
             if body != nil { headers.append(("Content-Type", "application/json")) }
             let exchange = HTTPExchange(method: method, url: url(path), headers: headers, body: body)
             let result = await Result.capturing { () async throws(GiteaError) in
@@ -219,7 +219,7 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
-    private func basicHeaders(_ auth: BasicCredential, call: String, deadline: ContinuousClock.Instant) throws(GiteaError) -> ([(String, String)], OTPClaim?) {
+    private func basicHeaders(_ auth: BasicCredential, call: String, deadline: ContinuousClock.Instant) async throws(GiteaError) -> ([(String, String)], OTPClaim?) {
         var raw = Array(auth.username.utf8) + [UInt8(ascii: ":")]
         auth.password.withUnsafeBytes { raw.append(contentsOf: $0) }
         let encoded = Data(raw).base64EncodedString()
@@ -235,7 +235,7 @@ public struct GiteaClient: GiteaAPI {
             }
         }
         let now = TOTP.step(at: clock())
-        let claim = try otpSteps.claim(persona: auth.username, deadline: deadline) { last throws(GiteaError) in
+        let claim = try await otpSteps.claim(persona: auth.username, deadline: deadline) { last throws(GiteaError) in
             try OTPSteps.choose(now: now, last: last, code: code)
         }
         do throws(GiteaError) {

@@ -18,7 +18,7 @@ public protocol OTPStepLedger: Sendable {
     /// returns the step to send, which is recorded before the request leaves. Waits for another
     /// holder at most until `deadline`.
     func claim(persona: String, deadline: ContinuousClock.Instant,
-               choose: (UInt64?) throws(GiteaError) -> UInt64) throws(GiteaError) -> OTPClaim
+               choose: (UInt64?) throws(GiteaError) -> UInt64) async throws(GiteaError) -> OTPClaim
 }
 
 /// A held claim: release it once the exchange that sends the code is over.
@@ -59,28 +59,33 @@ public enum OTPSteps {
 /// The ledger for one process with no state directory (tests, `vault test` before `init`).
 public final class InMemoryOTPSteps: OTPStepLedger, @unchecked Sendable {
     public static let shared = InMemoryOTPSteps()
-    private let mutex = NSCondition()
+    private let mutex = NSLock()
     private var last: [String: UInt64] = [:]
     private var held: Set<String> = []
 
     public init() {}
 
+    /// Waits for another holder by suspending between short looks (the lock is held only to look),
+    /// so no thread of the concurrency pool is blocked; gives up at `deadline`.
     public func claim(persona: String, deadline: ContinuousClock.Instant,
-                      choose: (UInt64?) throws(GiteaError) -> UInt64) throws(GiteaError) -> OTPClaim {
+                      choose: (UInt64?) throws(GiteaError) -> UInt64) async throws(GiteaError) -> OTPClaim {
+        while true {
+            if let claim = try take(persona, choose: choose) { return claim }
+            guard ContinuousClock.now < deadline else { throw OTPStepError.busy(persona) }
+            try? await Task.sleep(for: Flock.retryInterval)
+        }
+    }
+
+    private func take(_ persona: String, choose: (UInt64?) throws(GiteaError) -> UInt64) throws(GiteaError) -> OTPClaim? {
         mutex.lock()
         defer { mutex.unlock() }
-        while held.contains(persona) {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { throw OTPStepError.busy(persona) }
-            _ = mutex.wait(until: Date().addingTimeInterval(Double(remaining.components.seconds) + 0.05))
-        }
+        guard !held.contains(persona) else { return nil }
         let step = try choose(last[persona])
         last[persona] = step
         held.insert(persona)
         return OTPClaim(step: step) { [self] in
             mutex.lock()
             held.remove(persona)
-            mutex.broadcast()
             mutex.unlock()
         }
     }
@@ -96,8 +101,9 @@ public struct FileOTPSteps: OTPStepLedger {
 
     static func key(_ persona: String) -> String { String(Digest.sha256Hex(Array(persona.utf8)).prefix(24)) }
 
+    /// Waits for another process's claim with `Flock`'s async wait: it suspends, never blocks a thread.
     public func claim(persona: String, deadline: ContinuousClock.Instant,
-                      choose: (UInt64?) throws(GiteaError) -> UInt64) throws(GiteaError) -> OTPClaim {
+                      choose: (UInt64?) throws(GiteaError) -> UInt64) async throws(GiteaError) -> OTPClaim {
         let key = Self.key(persona)
         let lockPath = PathName.join(state.locksDirectory, ".otp-\(key).lock")
         let stepDirectory = PathName.join(state.root, "otp")
@@ -108,19 +114,16 @@ public struct FileOTPSteps: OTPStepLedger {
         } catch {
             throw OTPStepError.file(error)
         }
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard lockFD >= 0 else { throw OTPStepError.file(FileError(path: lockPath, operation: .create, errno: errno)) }
-        while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            guard code == EWOULDBLOCK || code == EINTR else {
-                close(lockFD)
-                throw OTPStepError.file(FileError(path: lockPath, operation: .lock, errno: code))
-            }
-            guard ContinuousClock.now < deadline else {
-                close(lockFD)
-                throw OTPStepError.busy(persona)
-            }
-            usleep(20_000)
+        let lockFD: Int32
+        do {
+            lockFD = try Flock.open(lockPath)
+            try await Flock.lock(lockFD, LOCK_EX, path: lockPath, until: deadline) { OTPStepError.busy(persona) }
+        } catch let error as GiteaError {
+            throw error
+        } catch let error as FileError {
+            throw OTPStepError.file(error)
+        } catch {
+            throw OTPStepError.busy(persona)  // cancelled while waiting
         }
         let unlock = { flock(lockFD, LOCK_UN); close(lockFD); return () }
         do throws(GiteaError) {

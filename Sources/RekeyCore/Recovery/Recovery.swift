@@ -40,15 +40,18 @@ public struct Recovery {
         case rollbackFinished(file: String, of: String)
         case rollbackDiedBeforeRestore(file: String)
         case fileEditedDuringRollback(file: String)
+        /// What a step without actions of its own did while settling (its name, identifiers only).
+        case step(name: String, detail: String)
     }
 
     public let services: RecoveryServices
     var state: StateDirectory { services.state }
 
     public init(state: StateDirectory, sealer: Sealer, logger: Logger, waitForMints: Bool = true,
-                gitea: @escaping @Sendable (String) -> any GiteaAPI) {
+                registry: StepRegistry = .standard, gitea: @escaping @Sendable (String) -> any GiteaAPI) {
         var services = RecoveryServices(state: state, sealer: sealer, logger: logger, gitea: gitea)
         services.waitForMints = waitForMints
+        services.registry = registry
         self.services = services
     }
 

@@ -12,6 +12,8 @@ public struct RecoveryServices: Sendable {
     public let now: @Sendable () -> Date
     /// Whether recover waits for a dead run's mint request to pass its deadline (else: exit 75).
     public var waitForMints = true
+    /// The steps whose `settle(from:)` recover asks, in run order (a test registry adds its own).
+    public var registry = StepRegistry.standard
 
     public init(state: StateDirectory, sealer: Sealer, logger: Logger, now: @escaping @Sendable () -> Date = WallClock.now,
                 gitea: @escaping @Sendable (String) -> any GiteaAPI) {

@@ -10,7 +10,8 @@ import Logging
 /// - when the file changed since that run wrote it (someone edited it: their edit would be lost);
 /// - when the token in the backup no longer authenticates (it was revoked: restoring it would
 ///   break the consumer).
-/// It is journaled like a run (operation `rollback`) and idempotent: undoing a run that a finished
+/// It is an operation run by `Engine` like a rotation (steps in `RollbackSteps.swift`, journaled
+/// with operation `rollback`) and idempotent: undoing a run that a finished
 /// rollback already undid, with the file still restored, changes nothing.
 public struct Rollback {
     public struct Request: Sendable {
@@ -100,7 +101,6 @@ public struct Rollback {
         let currentSHA = Digest.sha256Hex(current)
         let minted = target.facts.minted
         let api = try services.client(begin, run: target.run)
-        let tokenLabel = minted.map { "token \($0.id) \($0.name) (…\($0.lastEight))" }
 
         // Idempotent: a finished rollback of this run with the file still restored.
         if currentSHA == restoredSHA, journals.contains(where: { $0.begin?.rollbackOf == target.run && $0.end?.kind == .done }) {
@@ -115,76 +115,33 @@ public struct Rollback {
         let document = EnvDocument(contents: restored, path: backup)
         let oldToken = try document.value(of: key)
         let credential = try services.credential(begin, run: target.run)
-        let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
-        var actions: [Action] = []
-        switch probe {
-        case .success(let login) where TokenProbe.matches(login, expected: begin.login):
-            actions.append(.checked(token: oldToken.redactedTail, login: login))
-        case .success(let login):
-            guard request.force else {
-                throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
-            }
-            actions.append(.checkedOtherLogin(login: login))
-        case .failure(let error) where error.status == 401:
-            guard request.force else {
-                throw Refused(reason: "the token in \(backup) (\(oldToken.redactedTail)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
-            }
-            actions.append(.checkedRevoked(token: oldToken.redactedTail))
-        case .failure(let error):
-            throw error
-        }
 
-        // From here on the rollback is a journaled run of its own.
-        let rollbackRun = RunID.make(at: services.now())
+        // From here on the rollback is an operation of its own, run by the engine (RollbackSteps).
+        let log = RollbackLog()
+        let input = RollbackInput(request: request, undone: target, undoneBegin: begin, minted: minted, file: file, key: key,
+                                  backup: backup, restored: restored, restoredSHA: restoredSHA, currentSHA: currentSHA,
+                                  oldToken: oldToken, credential: credential, log: log)
+        let started = services.now()
+        let rollbackRun = RunID.make(at: started)
         try active.mark(consumer: request.consumer, run: rollbackRun.value)
-        let journal = Journal(state: state, run: rollbackRun, sealer: sealer)
-        func record(_ kind: JournalRecord.Kind, _ fill: (inout JournalRecord) -> Void = { _ in }) throws {
-            var entry = JournalRecord(kind: kind, at: Int(services.now().timeIntervalSince1970), consumer: request.consumer, run: rollbackRun.value)
-            entry.file = file
-            fill(&entry)
-            try journal.append(entry)
+        let context = RunContext(playbook: .journaled(consumer: request.consumer, begin: begin, file: file, key: key),
+                                 run: rollbackRun, startedAt: started, gitea: api, state: state, sealer: sealer,
+                                 journal: Journal(state: state, run: rollbackRun, sealer: sealer), logger: services.logger,
+                                 now: services.now, target: consumerFile)
+        context.facts.operation = .rollback
+        context.facts.backup = backup
+        let report = await Engine(steps: input.steps).run(context)
+        // A rollback that needs attention (the undone run's token is left), or that failed once the
+        // restore was under way, keeps its marker: `rekey recover` decides from the file's bytes.
+        let unfinished = report.outcome == .needsAttention || (report.outcome != .rotated && context.facts.rewriteAttempted)
+        if !unfinished && report.endRecorded { try? active.clear(consumer: request.consumer) }
+        guard report.outcome == .rotated else {
+            throw log.failure ?? Refused(reason: report.error ?? report.state, status: ExitStatus(rawValue: report.exitCode) ?? .software)
         }
-        try record(.begin) {
-            $0.operation = .rollback; $0.rollbackOf = target.run; $0.sha256 = currentSHA; $0.sha256After = restoredSHA
-            $0.backup = backup; $0.key = key; $0.server = begin.server; $0.persona = begin.persona
-            $0.vaultEntry = begin.vaultEntry; $0.login = begin.login; $0.keepToken = request.keepToken
-            $0.tokenID = minted?.id; $0.tokenName = minted?.name; $0.lastEight = minted?.lastEight
-        }
-        CrashPoint.reach("rollback-after-intent")
-        try record(.rewriting) { $0.sha256Before = currentSHA; $0.sha256After = restoredSHA }
-        try consumerFile.restore(restored, expectedSHA256: restoredSHA, backup: backup)
-        try record(.rewritten) { $0.sha256After = restoredSHA }
-        actions.append(.restored(file: file, backup: backup, key: key, token: oldToken.redactedTail))
-        CrashPoint.reach("rollback-after-restore")
-
-        let after = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
-        if case .success(let login) = after {
-            try record(.probed) { $0.login = login }
-            actions.append(.probed(token: oldToken.redactedTail, login: login))
-        } else {
-            actions.append(.probeFailed)
-        }
-
-        var deleted: String?
-        if !request.keepToken, let minted {
-            let result = await Result.capturing { () async throws(GiteaError) in
-                try await api.deleteRunToken(persona: begin.persona ?? "", known: minted, name: nil, auth: credential)
-            }
-            if let reason = result.failureDescription {
-                // The marker stays: `rekey recover` retries the deletion.
-                throw Refused(reason: "\(file) is restored, but \(tokenLabel ?? "the token") could not be deleted: \(reason); run rekey recover --consumer \(request.consumer) to retry", status: .probeFailedTokenLeft)
-            }
-            try record(.deleted) { $0.tokenID = minted.id; $0.tokenName = minted.name; $0.lastEight = minted.lastEight }
-            deleted = tokenLabel
-            actions.append(.deleted(token: tokenLabel ?? "", run: target.run))
-        } else if let tokenLabel {
-            actions.append(.kept(token: tokenLabel))
-        }
-        CrashPoint.reach("rollback-before-done")
-        try record(.done) { $0.detail = "rolled back run \(target.run)" }
-        try? active.clear(consumer: request.consumer)
+        let deleted = log.actions.contains { if case .deleted = $0 { true } else { false } }
         return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
-                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, actions: actions, alreadyDone: false)
+                      restoredLastEight: oldToken.displayLastEight, deletedToken: deleted ? input.tokenLabel : nil,
+                      actions: log.actions, alreadyDone: false)
     }
 
     private func chooseRun(_ request: Request, journals: [RunJournal]) throws -> RunJournal {

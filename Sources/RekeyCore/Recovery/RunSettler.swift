@@ -38,68 +38,19 @@ struct RunSettler {
 
     // MARK: - Rotation
 
+    /// The registry's steps settle the run through the engine (`Engine.settle`): each decides from
+    /// what it journaled, the file and the server whether to finish or undo its part.
     private func settleRotation(_ begin: JournalRecord, target: ConsumerFile?, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
         guard let file = begin.file, let key = begin.key, let target else { throw MissingRecord(run: journal.run, what: "the file and key") }
-        let token = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
-        // An unreadable file is no answer: throwing leaves the run unfinished and the token kept.
-        let holdsToken = try token.map { try target.holds($0) } ?? false
-        let current = target.readIfPossible()
-
-        if let token, holdsToken {
-            let api = try client(begin)
-            let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: token) }
-            switch probe {
-            case .success(let login) where TokenProbe.matches(login, expected: begin.login):
-                try append(appender, .probed, from: begin) { $0.login = login; $0.tokenID = journal.facts.minted?.id }
-                try append(appender, .committed, from: begin) { _ in }
-                try append(appender, .done, from: begin) { $0.detail = "recovered: finished; the file holds the new token and it probes fine" }
-                actions.append(.finished(token: token.redactedTail, login: login))
-                return "\(file) holds the new \(key) \(token.redactedTail), verified"
-            case .success(let other):
-                actions.append(.wrongLogin(login: other, expected: begin.login ?? "?"))
-            case .failure(let error) where error.status == 401 || error.status == 403:
-                actions.append(.tokenRefused(status: error.status!))
-            case .failure(let error):
-                throw error
-            }
-            try restoreBackup(begin, target: target, appender: appender, actions: &actions)
-        } else if let current, let original = begin.sha256, Digest.sha256Hex(current) != original {
-            actions.append(.fileEditedDuringRotation(file: file))
+        let dead = DeadRun(journal: journal, begin: begin, target: target, services: services, writer: appender)
+        defer { actions += dead.actions }
+        let steps = services.registry.entries.map { $0.make(StepServices(vault: Vault(state: state, sealer: sealer))) }
+        switch try await Engine(steps: steps).settle(dead) {
+        case .finished:
+            return "\(file) holds the new \(key) \(dead.mintedValue?.redactedTail ?? "token"), verified"
+        case .undone:
+            return "\(file) holds its original \(key); no token minted by run \(journal.run) remains"
         }
-        try await deleteRunToken(begin, appender: appender, actions: &actions)
-        try append(appender, .rolledBack, from: begin) { $0.detail = "recovered: rolled back" }
-        return "\(file) holds its original \(key); no token minted by run \(journal.run) remains"
-    }
-
-    private func restoreBackup(_ begin: JournalRecord, target: ConsumerFile, appender: Journal, actions: inout [Recovery.Action]) throws {
-        let file = target.path
-        guard let backup = journal.first(.backedUp)?.backup, let consumer = journal.consumer, let original = begin.sha256 else {
-            throw MissingRecord(run: journal.run, what: "a backup record")
-        }
-        let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: journal.run, sealer: sealer)
-        try target.restore(bytes, expectedSHA256: original, backup: backup)
-        try append(appender, .rewritten, from: begin) { $0.sha256After = original; $0.detail = "restored from \(backup)" }
-        actions.append(.restored(file: file, backup: backup))
-    }
-
-    /// Deletes the run's token: by id when the mint answer was journaled, else by its journaled
-    /// name. Refuses to delete a token that the consumer's file holds.
-    private func deleteRunToken(_ begin: JournalRecord, appender: Journal, actions: inout [Recovery.Action]) async throws {
-        guard !journal.facts.tokenDeleted else { return }
-        let minting = journal.first(.minting)
-        let name = minting?.tokenName
-        guard journal.facts.minted != nil || name != nil else { return }
-        if journal.facts.minted == nil, let minting { try await services.awaitMintDeadline(minting) }
-        let api = try client(begin)
-        let credential = try credentialFor(begin)
-        let value = journal.mintedValue.flatMap { $0.isEmpty ? nil : $0 }
-        guard let deletion = try await api.deleteRunToken(persona: begin.persona ?? "", known: journal.facts.minted, name: name,
-                                                          auth: credential, value: value)
-        else { return }
-        if let token = deletion.token {
-            try append(appender, .deleted, from: begin) { $0.tokenID = token.id; $0.tokenName = token.name; $0.lastEight = token.lastEight }
-        }
-        actions.append(.tokenDeletion(deletion.summary))
     }
 
     // MARK: - Rollback

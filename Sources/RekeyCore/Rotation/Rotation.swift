@@ -28,7 +28,10 @@ public struct Rotation {
 
     /// Runs the rotation. Errors thrown here happen before any step (state dir, lock); everything
     /// after is in the report.
-    public func run(onStep: @escaping (StepReport) -> Void = { _ in }) async throws -> RunReport {
+    /// `onStep` gets each step's report; `onEvent` the operation's whole event stream (the
+    /// executable renders one of them).
+    public func run(onStep: @escaping (StepReport) -> Void = { _ in },
+                    onEvent: @escaping (OperationEvent) -> Void = { _ in }) async throws -> RunReport {
         try state.prepare()
         let lock = try ConsumerLock.acquire(state, consumer: playbook.consumer, wait: false)
         defer { lock.release() }
@@ -43,7 +46,7 @@ public struct Rotation {
             playbook: playbook, run: runID, startedAt: started, gitea: gitea, state: state, sealer: sealer,
             journal: Journal(state: state, run: runID, sealer: sealer), logger: logger, now: now
         )
-        let report = await Engine(steps: steps(), onStep: onStep).run(context)
+        let report = await Engine(steps: steps(), onStep: onStep, onEvent: onEvent).run(context)
         // A run that needs attention (a token left behind, a file not restored) keeps its marker so
         // that `rekey recover` retries what compensation could not do.
         if report.outcome != .needsAttention && report.endRecorded {
@@ -53,7 +56,9 @@ public struct Rotation {
         // Its line goes to `onStep` (the `✓ prune …` line people see) but not into `report.steps`,
         // which stay the engine's journaled steps.
         if report.outcome == .rotated {
-            onStep(Retention.afterSuccessfulRun(report, playbook: playbook, state: state, sealer: sealer, now: now(), logger: logger))
+            let prune = Retention.afterSuccessfulRun(report, playbook: playbook, state: state, sealer: sealer, now: now(), logger: logger)
+            onStep(prune)
+            onEvent(.stepFinished(prune))
         }
         return report
     }

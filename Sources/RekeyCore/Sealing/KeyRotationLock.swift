@@ -28,6 +28,33 @@ public enum KeyRotationLock {
     /// a lock file this user cannot create (a read-only look at someone else's state) is skipped:
     /// such a process cannot write blobs either.
     public static func enterKeyUse(state: StateDirectory, keyPath: String?) throws {
+        held.keep(try KeyUse(state: state, keyPath: keyPath))
+    }
+
+    /// The shared lock `enterKeyUse` takes, held by this object until `release()` or its end (for a
+    /// caller that uses the key for less than the whole process: a library user, a test).
+    public final class KeyUse: @unchecked Sendable {
+        private let mutex = NSLock()
+        private var descriptor: Int32
+
+        /// Takes the lock shared, with the same checks and refusals as `enterKeyUse`.
+        public init(state: StateDirectory, keyPath: String?) throws {
+            descriptor = try KeyRotationLock.enter(state: state, keyPath: keyPath)
+        }
+
+        /// Drops the lock; calling it again does nothing.
+        public func release() {
+            mutex.lock()
+            defer { mutex.unlock() }
+            if descriptor >= 0 { close(descriptor) }
+            descriptor = -1
+        }
+
+        deinit { if descriptor >= 0 { close(descriptor) } }
+    }
+
+    /// Takes the shared lock; returns its descriptor (-1 when there is nothing to lock).
+    private static func enter(state: StateDirectory, keyPath: String?) throws -> Int32 {
         let path = path(state: state)
         var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         if fd < 0 && (errno == EACCES || errno == EROFS) { fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
@@ -45,12 +72,7 @@ public enum KeyRotationLock {
                 throw KeyRotationError(path: keyPath, reason: .unfinished(nextKeyPath: next))
             }
         }
-        if fd >= 0 { held.keep(fd, for: state.root) }
-    }
-
-    /// Drops the shared locks `enterKeyUse` took on `state` (for tests; a process just exits).
-    static func leaveKeyUse(state: StateDirectory) {
-        for fd in held.take(for: state.root) { close(fd) }
+        return fd
     }
 
     /// Takes the lock exclusively for a rotation, or fails with `stateBusy` (exit 75).
@@ -70,20 +92,14 @@ public enum KeyRotationLock {
     private static let held = HeldDescriptors()
 }
 
-/// Lock descriptors kept open for the life of the process, by state directory.
+/// Key-use locks kept for the life of the process.
 private final class HeldDescriptors: @unchecked Sendable {
     private let mutex = NSLock()
-    private var descriptors: [String: [Int32]] = [:]
+    private var uses: [KeyRotationLock.KeyUse] = []
 
-    func keep(_ fd: Int32, for root: String) {
+    func keep(_ use: KeyRotationLock.KeyUse) {
         mutex.lock()
         defer { mutex.unlock() }
-        descriptors[root, default: []].append(fd)
-    }
-
-    func take(for root: String) -> [Int32] {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return descriptors.removeValue(forKey: root) ?? []
+        uses.append(use)
     }
 }

@@ -37,10 +37,7 @@ public struct BackupStep: Step {
         }
         run.facts.backup = path
 
-        var record = run.newRecord(.backedUp)
-        record.backup = path
-        record.sha256 = sha256
-        try run.journal.append(record)
+        try run.record(.backedUp(backup: path, sha256: sha256))
         return StepResult("sealed \(bytes.count) bytes (sha256 \(sha256.prefix(12))…) → \(path)\(escrowNote)")
     }
 

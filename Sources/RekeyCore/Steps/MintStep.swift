@@ -15,10 +15,7 @@ public struct MintStep: Step {
         let name = playbook.tokenName(run: run.run.value, date: run.startedAt)
         run.facts.tokenName = name
 
-        var intent = run.newRecord(.minting)
-        intent.tokenName = name
-        intent.deadline = Int(run.gitea.exchangeDeadline.components.seconds)
-        try run.journal.append(intent)
+        try run.record(.minting(tokenName: name, deadline: Int(run.gitea.exchangeDeadline.components.seconds)))
 
         CrashPoint.reach("mint-before-request")
         run.facts.mintAttempted = true
@@ -31,11 +28,8 @@ public struct MintStep: Step {
         let token = try result.get()
         run.minted = token
 
-        var record = run.newRecord(.minted)
-        record.tokenID = token.info.id
-        record.tokenName = token.info.name
-        record.lastEight = token.info.lastEight
-        try run.journal.append(record, secret: token.value)
+        try run.record(.minted(TokenInfo(id: token.info.id, name: token.info.name, lastEight: token.info.lastEight, scopes: [])),
+                       secret: token.value)
         run.logger.info("minted", metadata: ["token-id": "\(token.info.id)", "token-last8": "\(token.info.lastEight)"])
         return StepResult("token \(token.info.id) \(token.info.name) (…\(token.info.lastEight)) for \(playbook.gitea.persona), scopes \(token.info.scopes.joined(separator: ","))",
                           changedTheWorld: true)
@@ -80,6 +74,27 @@ public struct MintStep: Step {
         let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.facts.tokenName, auth: credential,
                                                           value: run.minted?.value)
         return deletion?.summary
+    }
+}
+
+extension MintStep {
+    /// Undoing a dead run: deletes its token, by id when the mint answer was journaled, else by its
+    /// journaled name once the request's deadline has passed (the answer may have been lost after
+    /// the server committed the mint).
+    public func settle(from dead: DeadRun) async throws {
+        guard dead.mustUndo, !dead.facts.tokenDeleted else { return }
+        let minting = dead.journal.first(.minting)
+        let name = minting?.tokenName
+        guard dead.facts.minted != nil || name != nil else { return }
+        if dead.facts.minted == nil, let minting { try await dead.services.awaitMintDeadline(minting) }
+        let api = try dead.client()
+        guard let deletion = try await api.deleteRunToken(persona: dead.begin.persona ?? "", known: dead.facts.minted, name: name,
+                                                          auth: try dead.credential(), value: dead.mintedValue)
+        else { return }
+        if let token = deletion.token {
+            try dead.record(.deleted(token))
+        }
+        dead.note(.tokenDeletion(deletion.summary))
     }
 }
 

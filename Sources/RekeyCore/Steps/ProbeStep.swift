@@ -20,16 +20,41 @@ public struct ProbeStep: Step {
         guard login == expected else {
             throw ProbeFailure(reason: "the new token authenticates as '\(login)', expected '\(expected)'")
         }
-        var record = run.newRecord(.probed)
-        record.login = login
-        record.tokenID = minted.info.id
-        try run.journal.append(record)
+        try run.record(.probed(login: login, tokenID: minted.info.id))
         return StepResult("GET /api/v1/user with …\(minted.info.lastEight) → 200 login \(login)")
     }
 
     public func plan(_ plan: PlanInput) -> [String] {
         guard let probe = plan.playbook.probe else { return [] }
         return ["  probe     would check GET /api/v1/user answers 200 with login \(probe.login)"]
+    }
+
+    /// A dead run can be finished only when the consumer's file holds its new token and that token
+    /// authenticates as the journaled login; a refusal (401/403) or another login means undo, any
+    /// other failure to ask leaves the run unfinished.
+    public func assess(_ dead: DeadRun) async throws -> Assessment {
+        guard let token = dead.mintedValue, try dead.fileHoldsNewToken() else { return .mustUndo }
+        let api = try dead.client()
+        let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: token) }
+        switch probe {
+        case .success(let login) where TokenProbe.matches(login, expected: dead.begin.login):
+            dead.provenLogin = login
+            return .canFinish
+        case .success(let other):
+            dead.note(.wrongLogin(login: other, expected: dead.begin.login ?? "?"))
+        case .failure(let error) where error.status == 401 || error.status == 403:
+            dead.note(.tokenRefused(status: error.status!))
+        case .failure(let error):
+            throw error
+        }
+        return .mustUndo
+    }
+
+    /// Finishing: journals the proof the assessment found.
+    public func settle(from dead: DeadRun) async throws {
+        guard !dead.mustUndo, let login = dead.provenLogin, let token = dead.mintedValue else { return }
+        try dead.record(.probed(login: login, tokenID: dead.facts.minted?.id))
+        dead.note(.finished(token: token.redactedTail, login: login))
     }
 
     static func explain(_ error: GiteaError) -> String {

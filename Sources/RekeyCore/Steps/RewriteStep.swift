@@ -22,10 +22,7 @@ public struct RewriteStep: Step {
             throw EnvFileChanged(path: playbook.target.file)
         }
 
-        var intent = run.newRecord(.rewriting)
-        intent.sha256Before = originalSHA
-        intent.sha256After = updatedSHA
-        try run.journal.append(intent)
+        try run.record(.rewriting(before: originalSHA, after: updatedSHA))
 
         run.facts.rewriteAttempted = true
         run.facts.fileIntended = updatedSHA
@@ -38,10 +35,7 @@ public struct RewriteStep: Step {
         }
         run.facts.fileWritten = updatedSHA
 
-        var record = run.newRecord(.rewritten)
-        record.sha256Before = originalSHA
-        record.sha256After = updatedSHA
-        try run.journal.append(record)
+        try run.record(.rewritten(before: originalSHA, after: updatedSHA, detail: nil))
         return StepResult("\(playbook.target.key)=\(run.facts.previousLastEight.map { "…" + $0 } ?? "(previous value)") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)",
                           changedTheWorld: true)
     }
@@ -61,6 +55,26 @@ public struct RewriteStep: Step {
         }
         try run.target.restore(original, expectedSHA256: originalSHA, backup: run.facts.backup)
         return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
+    }
+}
+
+extension RewriteStep {
+    /// Undoing a dead run: a file that holds the run's token gets the backed-up bytes back (hash
+    /// checked); a file that holds neither those nor the original bytes was edited by someone else
+    /// and is left as it is.
+    public func settle(from dead: DeadRun) async throws {
+        guard dead.mustUndo, let target = dead.target else { return }
+        if try dead.fileHoldsNewToken() {
+            let file = target.path
+            guard let backup = dead.journal.first(.backedUp)?.backup, let consumer = dead.journal.consumer,
+                  let original = dead.begin.sha256 else { throw dead.missing("a backup record") }
+            let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: dead.journal.run, sealer: dead.services.sealer)
+            try target.restore(bytes, expectedSHA256: original, backup: backup)
+            try dead.record(.rewritten(before: nil, after: original, detail: "restored from \(backup)"))
+            dead.note(.restored(file: file, backup: backup))
+        } else if let current = target.readIfPossible(), let original = dead.begin.sha256, Digest.sha256Hex(current) != original {
+            dead.note(.fileEditedDuringRotation(file: target.path))
+        }
     }
 }
 

@@ -14,23 +14,18 @@ public struct ValidateStep: Step {
     public func perform(_ run: RunContext) async throws -> StepResult {
         let snapshot = try Preflight.inspect(run.playbook, file: run.target, vault: vault)
         try run.target.proveWritable()
-        if let warning = run.target.warning { run.logger.warning("\(warning)") }
+        if let warning = run.target.warning { run.warn("\(warning)", step: name) }
         run.credential = snapshot.entry
         run.original = snapshot.contents
         run.document = snapshot.document
         run.facts.fileBefore = Digest.sha256Hex(snapshot.contents)
         run.facts.previousLastEight = snapshot.previousLastEight
 
-        var record = run.newRecord(.begin)
-        record.sha256 = run.facts.fileBefore
-        record.lastEight = run.facts.previousLastEight
-        record.login = run.playbook.probe?.login
-        record.operation = .rotate
-        record.server = run.playbook.gitea.url
-        record.persona = run.playbook.gitea.persona
-        record.vaultEntry = run.playbook.gitea.auth
-        record.key = run.playbook.target.key
-        try run.journal.append(record)
+        let playbook = run.playbook
+        try run.record(.begin(.init(operation: .rotate, file: playbook.target.file, fileSHA256: run.facts.fileBefore,
+                                    key: playbook.target.key, server: playbook.gitea.url, persona: playbook.gitea.persona,
+                                    vaultEntry: playbook.gitea.auth, login: playbook.probe?.login,
+                                    previousLastEight: run.facts.previousLastEight)))
         return StepResult(snapshot.summary)
     }
 }

@@ -29,4 +29,49 @@ enum Flock {
             throw FileError(path: path, operation: .lock, errno: code)
         }
     }
+
+    /// One non-blocking attempt at `flock(fd, operation | LOCK_NB)`: true when taken, false when
+    /// another holder has it. Any other failure throws (`fd` stays open: the caller closes it).
+    static func attempt(_ fd: Int32, _ operation: Int32, path: String) throws(FileError) -> Bool {
+        while flock(fd, operation | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            if code == EWOULDBLOCK { return false }
+            throw FileError(path: path, operation: .lock, errno: code)
+        }
+        return true
+    }
+
+    /// How often a waiting lock tries again.
+    static let retryInterval = Duration.milliseconds(20)
+
+    /// Takes `operation` on `fd`, trying again until `deadline`; then `busy()` is thrown. Blocks the
+    /// calling thread (for synchronous callers outside Swift concurrency). On failure `fd` is closed.
+    static func lock(_ fd: Int32, _ operation: Int32, path: String, until deadline: ContinuousClock.Instant,
+                     busy: () -> any Error) throws {
+        do {
+            while try !attempt(fd, operation, path: path) {
+                guard ContinuousClock.now < deadline else { throw busy() }
+                usleep(UInt32(retryInterval.components.attoseconds / 1_000_000_000_000))
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// The same wait for async callers: suspends between attempts and never blocks a thread.
+    /// On failure `fd` is closed.
+    static func lock(_ fd: Int32, _ operation: Int32, path: String, until deadline: ContinuousClock.Instant,
+                     busy: () -> any Error) async throws {
+        do {
+            while try !attempt(fd, operation, path: path) {
+                guard ContinuousClock.now < deadline else { throw busy() }
+                try await Task.sleep(for: retryInterval)
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
 }

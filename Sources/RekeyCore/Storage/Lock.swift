@@ -23,14 +23,21 @@ public final class ConsumerLock: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
+    /// How long `acquire(wait: true)` waits by default: longer than a rotation takes, short enough
+    /// that a stuck holder is reported instead of hanging the caller.
+    public static let defaultWait = Duration.seconds(60)
+
     /// Takes the lock of `consumer`. With `wait: false` a held lock fails at once with
-    /// `ConsumerBusyError` (exit 75); with `wait: true` it blocks the calling thread until free.
-    public static func acquire(_ state: StateDirectory, consumer: String, wait: Bool) throws -> ConsumerLock {
+    /// `ConsumerBusyError` (exit 75); with `wait: true` it blocks the calling thread until free, at
+    /// most `deadline`, then fails the same way.
+    public static func acquire(_ state: StateDirectory, consumer: String, wait: Bool,
+                               deadline: Duration = defaultWait) throws -> ConsumerLock {
         try SafeName.validate(consumer, what: "consumer")
         try Directories.make(state.locksDirectory, mode: 0o700)
         let path = state.lockPath(consumer: consumer)
         let fd = try Flock.open(path)
-        try Flock.lock(fd, LOCK_EX | (wait ? 0 : LOCK_NB), path: path) { ConsumerBusyError(consumer: consumer) }
+        let until = ContinuousClock.now + (wait ? deadline : .zero)
+        try Flock.lock(fd, LOCK_EX, path: path, until: until) { ConsumerBusyError(consumer: consumer) }
         let note = Array("pid \(getpid())\n".utf8)
         if ftruncate(fd, 0) == 0 {
             _ = note.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

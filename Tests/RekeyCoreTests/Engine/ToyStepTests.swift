@@ -3,43 +3,12 @@ import Testing
 import RekeyCore
 import TestSupport
 
-/// A step that exists only in this test: it writes a marker file beside the env file, journaled
-/// ahead, and removes it when compensated. Registering it is one line (`StepRegistry.adding`); the
-/// engine, `Rotation` and `--dry-run` are not touched.
-struct TouchStep: Step {
-    var name: String { "touch" }
-    let marker: String
-    let fails: Bool
-
-    func perform(_ run: RunContext) async throws -> StepResult {
-        var record = run.newRecord(.stepEvent)
-        record.step = name
-        record.detail = "writing \(marker)"
-        try run.journal.append(record)
-        FileManager.default.createFile(atPath: marker, contents: Data("touched\n".utf8))
-        if fails { throw Refusal() }
-        return StepResult("wrote \(marker)", changedTheWorld: true)
-    }
-
-    func compensate(_ run: RunContext) async throws -> String? {
-        guard FileManager.default.fileExists(atPath: marker) else { return nil }
-        try FileManager.default.removeItem(atPath: marker)
-        return "removed \(marker)"
-    }
-
-    func plan(_ plan: PlanInput) -> [String] { ["  touch     would write \(marker)"] }
-
-    struct Refusal: RekeyError {
-        var exitStatus: RekeyCore.ExitStatus { .unavailable }
-        var description: String { "the toy step refused" }
-    }
-}
+// The toy step, `TouchStep`, lives in TestSupport: the test-only `toy-rekey` executable registers
+// it too, to show it settled by `recover` after a SIGKILL (ToyStepEndToEndTests).
 
 @Suite("a step added with one file and one registry line")
 struct ToyStepTests {
-    static func registry(marker: String, fails: Bool = false) -> StepRegistry {
-        StepRegistry.standard.adding(.init("touch", requires: ["rewrite"]) { _ in TouchStep(marker: marker, fails: fails) })
-    }
+    static func registry(marker: String, fails: Bool = false) -> StepRegistry { TouchStep.registry(marker: marker, fails: fails) }
 
     static func fixture(_ registry: StepRegistry) throws -> EngineFixture {
         try EngineFixture(steps: Playbook.defaultSteps + [try #require(StepKind("touch", in: registry))])
@@ -57,7 +26,7 @@ struct ToyStepTests {
         #expect(report.steps.map(\.step) == ["validate", "backup", "mint", "rewrite", "probe", "touch"])
         #expect(FileManager.default.fileExists(atPath: directory.file("marker")))
         let records = try Journal.read(path: report.journal, run: report.run, sealer: fixture.sealer).records.map(\.0)
-        #expect(records.map(\.kind).suffix(4) == [.probed, .stepEvent, .committed, .done])
+        #expect(records.map(\.kind).suffix(5) == [.probed, .stepEvent, .stepEvent, .committed, .done])
         #expect(records.first { $0.kind == .stepEvent }?.step == "touch")
         #expect(StepKind(rawValue: "touch") == nil, "the standard registry does not know the toy step")
     }

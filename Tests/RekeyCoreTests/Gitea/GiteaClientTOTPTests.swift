@@ -175,21 +175,21 @@ struct OTPStepsTests {
     }
 
     @Test("the file ledger keeps the last step across processes' instances, and a held claim makes others wait")
-    func fileLedger() throws {
+    func fileLedger() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otp-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let state = StateDirectory(root: directory)
-        let first = try FileOTPSteps(state: state).claim(persona: "ops", deadline: .now + .seconds(5)) { last throws(GiteaError) in
+        let first = try await FileOTPSteps(state: state).claim(persona: "ops", deadline: .now + .seconds(5)) { last throws(GiteaError) in
             #expect(last == nil)
             return 41
         }
         // Held: another claim gives up at its deadline with exit 75.
-        let error = #expect(throws: GiteaError.self) {
-            _ = try FileOTPSteps(state: state).claim(persona: "ops", deadline: .now + .milliseconds(100)) { _ throws(GiteaError) in 1 }
+        let error = await #expect(throws: GiteaError.self) {
+            _ = try await FileOTPSteps(state: state).claim(persona: "ops", deadline: .now + .milliseconds(100)) { _ throws(GiteaError) in 1 }
         }
         #expect(error?.exitStatus == .busy)
         first.release()
-        let second = try FileOTPSteps(state: state).claim(persona: "ops", deadline: .now + .seconds(5)) { last throws(GiteaError) in
+        let second = try await FileOTPSteps(state: state).claim(persona: "ops", deadline: .now + .seconds(5)) { last throws(GiteaError) in
             #expect(last == 41)
             return 42
         }

@@ -103,8 +103,7 @@ struct KeyRotationTests {
         #expect(try keyID(at: keyPath) == next.keyIDHex)
         #expect(report.oldKeyID == old.keyIDHex)
         try openEverything(with: next)
-        try KeyRotationLock.enterKeyUse(state: state, keyPath: keyPath)
-        KeyRotationLock.leaveKeyUse(state: state)
+        try KeyRotationLock.KeyUse(state: state, keyPath: keyPath).release()
     }
 
     @Test func aBlobUnderAThirdKeyStopsTheRotationAndLosesNothing() throws {
@@ -139,10 +138,10 @@ struct KeyRotationTests {
         #expect(busy?.reason == .consumerBusy("drone") && busy?.exitStatus == .busy)
         lock.release()
 
-        try KeyRotationLock.enterKeyUse(state: state, keyPath: keyPath)
+        let use = try KeyRotationLock.KeyUse(state: state, keyPath: keyPath)
         let inUse = #expect(throws: KeyRotationError.self) { try KeyRotation(state: state, keyPath: keyPath).run() }
         #expect(inUse?.reason == .stateBusy && inUse?.exitStatus == .busy)
-        KeyRotationLock.leaveKeyUse(state: state)
+        use.release()
 
         #expect(!Disk.exists(nextPath))
         let after = try dir.allFiles().filter { $0.path.hasPrefix(state.root) && !$0.path.contains("/locks/") }.map { $0.path + Digest.sha256Hex($0.bytes) }
@@ -156,8 +155,7 @@ struct KeyRotationTests {
         let error = #expect(throws: KeyRotationError.self) { try KeyRotationLock.enterKeyUse(state: state, keyPath: keyPath) }
         #expect(error?.reason == .rotationRunning && error?.exitStatus == .busy)
         KeyRotationLock.release(fd)
-        try KeyRotationLock.enterKeyUse(state: state, keyPath: keyPath)
-        KeyRotationLock.leaveKeyUse(state: state)
+        try KeyRotationLock.KeyUse(state: state, keyPath: keyPath).release()
     }
 
     @Test func theUnfinishedMessageTellsWhatToRun() {

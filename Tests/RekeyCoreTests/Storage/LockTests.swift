@@ -58,6 +58,20 @@ struct LockTests {
         #expect(try await waiter.value)
     }
 
+    @Test("waiting for a lock that stays held gives up at the deadline with exit 75, not hanging")
+    func waitingHasADeadline() async throws {
+        let state = try state()
+        let holder = try ConsumerLock.acquire(state, consumer: "drone", wait: false)
+        defer { holder.release() }
+        let started = ContinuousClock.now
+        let error = #expect(throws: ConsumerBusyError.self) {
+            try ConsumerLock.acquire(state, consumer: "drone", wait: true, deadline: .milliseconds(200))
+        }
+        #expect(error?.exitStatus == .busy)
+        #expect(ContinuousClock.now - started < .seconds(5), "the wait did not stop at its deadline")
+        #expect(holder.isHeld)
+    }
+
     @Test func aConsumerNameThatIsAPathIsRefused() throws {
         let state = try state()
         let error = #expect(throws: SafeNameError.self) {

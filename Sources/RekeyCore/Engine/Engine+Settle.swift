@@ -1,0 +1,32 @@
+/// Settling a dead run: the same steps that ran it, asked what to do with what they left.
+///
+/// 1. Every step assesses the run, in run order (`Step.assess`); the first that says `.mustUndo`
+///    decides (later steps are not asked: a run to be undone needs no more proof).
+/// 2. Undo: every step settles in reverse order, then `rolled-back` is journaled. Finish: every step
+///    settles in run order, then `committed` and `done` are journaled.
+///
+/// Every record goes to the run's own journal, through the same `Journal` writer a live run uses.
+/// An error leaves the run unfinished (its marker stays; `rekey recover` may run again).
+extension Engine {
+    public enum Settlement: Sendable, Equatable {
+        case finished
+        case undone
+    }
+
+    public func settle(_ dead: DeadRun) async throws -> Settlement {
+        dead.emit = onEvent
+        for step in steps where try await step.assess(dead) == .mustUndo {
+            dead.mustUndo = true
+            break
+        }
+        if dead.mustUndo {
+            for step in steps.reversed() { try await step.settle(from: dead) }
+            try dead.record(.rolledBack(.init(detail: "recovered: rolled back")))
+            return .undone
+        }
+        for step in steps { try await step.settle(from: dead) }
+        try dead.record(.committed)
+        try dead.record(.done(.init(detail: "recovered: finished")))
+        return .finished
+    }
+}
