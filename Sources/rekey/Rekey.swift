@@ -22,6 +22,7 @@ struct Rekey: AsyncParsableCommand {
             KeyCommand.self,
             BackupCommand.self,
             HistoryCommand.self,
+            Status.self, Forget.self, Unstick.self,
         ]
     )
 

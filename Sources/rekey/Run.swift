@@ -10,11 +10,23 @@ extension Rekey {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var server: ServerOptions
-        @Argument(help: "The playbook (YAML).") var playbook: String
+        @Argument(help: "The playbook (YAML); with --unattended, any number of playbooks or directories of them.") var playbooks: [String]
         @Flag(help: "Validate everything and reach the server, print the plan, change nothing.") var dryRun = false
         @Flag(help: "Print one JSON object instead of step lines.") var json = false
+        @OptionGroup(title: "Unattended mode (README, \"Unattended mode\")") var unattendedOptions: UnattendedFlags
+
+        var playbook: String { playbooks[0] }
+
+        func validate() throws {
+            guard !playbooks.isEmpty else { throw ValidationError("give a playbook (with --unattended: playbooks or directories of them)") }
+            guard unattendedOptions.unattended || playbooks.count == 1 else {
+                throw ValidationError("give exactly one playbook (several playbooks or directories need --unattended)")
+            }
+            guard !(unattendedOptions.unattended && dryRun) else { throw ValidationError("--dry-run and --unattended do not go together") }
+        }
 
         func run() async throws {
+            if unattendedOptions.unattended { return try await runUnattended() }
             let printer = RunPrinter(json: json)
             let status: ExitStatus = await printer.guarding {
                 let book = try Playbook.load(path: playbook, environment: global.environment)

@@ -25,14 +25,14 @@ struct ServerOptions: ParsableArguments {
 
     /// A client for `url` once the https-only rule allows it (exit 78 naming `field` otherwise). For
     /// a TOTP persona the last step sent is kept in the state directory.
-    func client(url: String, transport: LiveHTTPTransport, state: StateDirectory, field: String,
+    func client(url: String, transport: any HTTPTransport, state: StateDirectory, field: String,
                 playbookAllowsHTTP: Bool = false, optOut: String = "--insecure-http") throws -> GiteaClient {
         try GiteaServerPolicy.check(url, insecureHTTP: insecureHTTP || playbookAllowsHTTP, field: field, optOut: optOut)
         return GiteaClient(baseURL: url, transport: transport, requestTimeout: .seconds(timeout), otpSteps: FileOTPSteps(state: state))
     }
 
     /// For `recover` and `rollback`: the server a journal names, refused call by call when the rule forbids it.
-    func journaledClient(url: String, transport: LiveHTTPTransport, state: StateDirectory) -> any GiteaAPI {
+    func journaledClient(url: String, transport: any HTTPTransport, state: StateDirectory) -> any GiteaAPI {
         do {
             return try client(url: url, transport: transport, state: state, field: "the journaled server")
         } catch let refusal as InsecureServerURL {

@@ -20,6 +20,8 @@ public final class RunContext {
 
     /// What the run did to the world (the same facts `RunFacts(records:)` reads back from the journal).
     public var facts = RunFacts()
+    /// How the mint step retries a mint refused with 502, 503 or 504 (`Rotation.mintRetry`).
+    public var mintRetry = RetryPolicy.once
 
     // Working values that hold secrets or parsed input; never journaled as such.
     public var credential: BasicCredential?

@@ -21,6 +21,10 @@ public struct Playbook: Sendable, Equatable {
     public var keepBackups: Int
     /// Backups older than this are pruned (retention), in seconds.
     public var maxBackupAgeSeconds: Int
+    /// `every`: seconds between unattended rotations; nil means always due (Playbook+Schedule.swift).
+    public var every: Int? = nil
+    /// `max_failures`: failed runs in a row after which the consumer is stuck (Playbook+Schedule.swift).
+    public var maxFailures: Int = Playbook.defaultMaxFailures
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).

@@ -12,6 +12,8 @@ public struct Rotation {
     public var now: @Sendable () -> Date = WallClock.now
     /// The steps a playbook may name (tests add their own).
     public var registry = StepRegistry.standard
+    /// How a mint refused with 502, 503 or 504 is retried (never blind: see `MintStep`). Once by default.
+    public var mintRetry = RetryPolicy.once
 
     public init(playbook: Playbook, state: StateDirectory, sealer: Sealer, gitea: any GiteaAPI, logger: Logger) {
         self.playbook = playbook
@@ -46,7 +48,13 @@ public struct Rotation {
             playbook: playbook, run: runID, startedAt: started, gitea: gitea, state: state, sealer: sealer,
             journal: Journal(state: state, run: runID, sealer: sealer), logger: logger, now: now
         )
+        context.mintRetry = mintRetry
         let report = await Engine(steps: steps(), onStep: onStep, onEvent: onEvent).run(context)
+        // The consumer's status record (rekey status, the due check, the stuck rule), still under
+        // the lock; a record that cannot be written never fails the run, it is logged.
+        if let problem = StatusBook(state: state, sealer: sealer).update(playbook.consumer, { $0.record(report, playbook: playbook, at: Int(now().timeIntervalSince1970)) }) {
+            logger.warning("status record not written", metadata: ["consumer": "\(playbook.consumer)", "error": "\(ErrorLine.describe(problem))"])
+        }
         // A run that needs attention (a token left behind, a file not restored) keeps its marker so
         // that `rekey recover` retries what compensation could not do.
         if report.outcome != .needsAttention && report.endRecorded {

@@ -19,9 +19,7 @@ public struct MintStep: Step {
 
         CrashPoint.reach("mint-before-request")
         run.facts.mintAttempted = true
-        let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
-            try await run.gitea.mintToken(persona: playbook.gitea.persona, name: name, scopes: playbook.token.scopes, auth: credential)
-        }
+        let result = await Self.mintRetrying(run, name: name, credential: credential)
         if case .failure(let error) = result, !Self.mayHaveMinted(error) {
             run.facts.mintAttempted = false  // the server certainly minted nothing: nothing to look for
         }
@@ -33,6 +31,37 @@ public struct MintStep: Step {
         run.logger.info("minted", metadata: ["token-id": "\(token.info.id)", "token-last8": "\(token.info.lastEight)"])
         return StepResult("token \(token.info.id) \(token.info.name) (…\(token.info.lastEight)) for \(playbook.gitea.persona), scopes \(token.info.scopes.joined(separator: ","))",
                           changedTheWorld: true)
+    }
+
+    /// The mint, retried under `run.mintRetry` only when the server answered 502, 503 or 504, and
+    /// never blind: before each retry the name is looked up, and a token found by it (a proxy gave
+    /// up while gitea committed) is deleted by id first, so that at most one token of the run exists.
+    /// A lost answer or a timeout is not retried here: compensation and recover find it by name.
+    static func mintRetrying(_ run: RunContext, name: String, credential: BasicCredential) async -> Result<MintedToken, GiteaError> {
+        let playbook = run.playbook, persona = playbook.gitea.persona
+        var attempt = 1
+        while true {
+            let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
+                try await run.gitea.mintToken(persona: persona, name: name, scopes: playbook.token.scopes, auth: credential)
+            }
+            guard case .failure(let error) = result, attempt < run.mintRetry.attempts,
+                  let status = error.status, [502, 503, 504].contains(status) else { return result }
+            let lookup = await Result.capturing { () async throws(GiteaError) -> TokenInfo? in
+                try await run.gitea.findToken(persona: persona, named: name, auth: credential)
+            }
+            switch lookup {
+            case .failure: return result
+            case .success(let found?):
+                let deleted = await Result.capturing { () async throws(GiteaError) in
+                    try await run.gitea.deleteToken(persona: persona, id: found.id, auth: credential)
+                }
+                if case .failure = deleted { return result }
+            case .success(nil): break
+            }
+            run.logger.info("mint retried", metadata: ["status": "\(status)", "attempt": "\(attempt + 1)"])
+            await run.mintRetry.sleep(run.mintRetry.delay(afterAttempt: attempt))
+            attempt += 1
+        }
     }
 
     public func plan(_ plan: PlanInput) -> [String] {
