@@ -21,6 +21,8 @@ public struct Playbook: Sendable, Equatable {
     public var keepBackups: Int
     /// Backups older than this are pruned (retention), in seconds.
     public var maxBackupAgeSeconds: Int
+    /// How the consumer is told about the new file (`Playbook+Reload.swift`); nil: it is not.
+    public var reload: Reload? = nil
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).
@@ -78,7 +80,8 @@ public struct Playbook: Sendable, Equatable {
         public init(login: String) { self.login = login }
     }
 
-    public static let defaultSteps = StepKind.allCases
+    /// Every registered step except the opt-in ones, which their own playbook key turns on.
+    public static let defaultSteps = StepKind.allCases.filter { StepRegistry.standard.entry($0.rawValue)?.optIn != true }
     public static let defaultKeepBackups = 20
     public static let defaultMaxBackupAgeSeconds = 90 * 86_400
 
