@@ -23,6 +23,7 @@ struct Rekey: AsyncParsableCommand {
             KeyCommand.self,
             BackupCommand.self,
             HistoryCommand.self,
+            PathsCommand.self,
         ]
     )
 
