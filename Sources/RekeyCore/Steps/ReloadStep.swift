@@ -30,17 +30,17 @@ public struct ReloadStep: Step {
         let environment = Self.environment(run, tokenName: run.minted?.info.name, lastEight: run.minted?.info.lastEight)
         var done: [String] = []
         for (role, argv) in Self.commands(reload) {
-            try journal(run, "\(role) \(Self.show(argv))")
+            journal(run, "\(role) \(Self.show(argv))")
             let outcome = await ConsumerCommand(argv: argv, environment: environment, timeout: .seconds(reload.timeoutSeconds)).run()
             if role == "reload" { started.value = outcome.started }
             guard outcome.succeeded else {
                 let failure = ReloadFailed(role: role, command: Self.show(argv), outcome: outcome)
-                try? journal(run, "failed: \(failure.description)")
+                journal(run, "failed: \(failure.description)")
                 throw failure
             }
             done.append("\(role) \(Self.show(argv)) → exit 0")
         }
-        try journal(run, "reloaded")
+        journal(run, "reloaded")
         return StepResult(done.joined(separator: "; "), changedTheWorld: true)
     }
 
@@ -54,7 +54,7 @@ public struct ReloadStep: Step {
             // The reload never ran (not found, not startable): the consumer was told nothing.
             return "\(restored); the reload never started, so the consumer still runs with them"
         }
-        try? journal(run, "reload with the original bytes: \(Self.show(argv))")
+        journal(run, "reload with the original bytes: \(Self.show(argv))")
         let environment = Self.environment(run, tokenName: nil, lastEight: run.facts.previousLastEight)
         let outcome = await ConsumerCommand(argv: argv, environment: environment, timeout: .seconds(reload.timeoutSeconds)).run()
         guard outcome.succeeded else {
@@ -93,11 +93,18 @@ public struct ReloadStep: Step {
             .filter { !$0.isNewline }
     }
 
-    private func journal(_ run: RunContext, _ detail: String) throws {
+    /// The reload's records are informational (recover does not act on them yet): a journal that
+    /// cannot take one is logged, and the consumer is still told, rather than left on the old file
+    /// with the run reporting success.
+    private func journal(_ run: RunContext, _ detail: String) {
         var record = run.newRecord(.stepEvent)
         record.step = Self.stepName
         record.detail = detail
-        try run.journal.append(record)
+        do {
+            try run.journal.append(record)
+        } catch {
+            run.logger.error("journal append failed", metadata: ["step": "\(Self.stepName)"])
+        }
     }
 }
 
