@@ -6,11 +6,14 @@ public struct StepRegistry: Sendable {
         public var name: String
         /// Steps that must also be listed when this one is (the parser refuses otherwise).
         public var requires: [String]
+        /// Left out of a playbook's default steps: a playbook key of its own turns it on (`reload:`).
+        public var optIn: Bool
         public var make: @Sendable (StepServices) -> any Step
 
-        public init(_ name: String, requires: [String] = [], make: @escaping @Sendable (StepServices) -> any Step) {
+        public init(_ name: String, requires: [String] = [], optIn: Bool = false, make: @escaping @Sendable (StepServices) -> any Step) {
             self.name = name
             self.requires = requires
+            self.optIn = optIn
             self.make = make
         }
     }
@@ -27,6 +30,7 @@ public struct StepRegistry: Sendable {
         Entry("mint", requires: ["rewrite"]) { _ in MintStep() },
         Entry("rewrite", requires: ["backup", "mint"]) { _ in RewriteStep() },
         Entry("probe", requires: ["rewrite"]) { _ in ProbeStep() },
+        Entry("reload", requires: ["rewrite"], optIn: true) { _ in ReloadStep() },
     ])
 
     public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
@@ -70,4 +74,5 @@ public struct StepKind: RawRepresentable, Sendable, Hashable, CaseIterable, Cust
     public static let mint = StepKind(known: "mint")
     public static let rewrite = StepKind(known: "rewrite")
     public static let probe = StepKind(known: "probe")
+    public static let reload = StepKind(known: "reload")
 }

@@ -25,6 +25,8 @@ public struct Playbook: Sendable, Equatable {
     public var every: Int? = nil
     /// `max_failures`: failed runs in a row after which the consumer is stuck (Playbook+Schedule.swift).
     public var maxFailures: Int = Playbook.defaultMaxFailures
+    /// How the consumer is told about the new file (`Playbook+Reload.swift`); nil: it is not.
+    public var reload: Reload? = nil
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).
@@ -82,7 +84,8 @@ public struct Playbook: Sendable, Equatable {
         public init(login: String) { self.login = login }
     }
 
-    public static let defaultSteps = StepKind.allCases
+    /// Every registered step except the opt-in ones, which their own playbook key turns on.
+    public static let defaultSteps = StepKind.allCases.filter { StepRegistry.standard.entry($0.rawValue)?.optIn != true }
     public static let defaultKeepBackups = 20
     public static let defaultMaxBackupAgeSeconds = 90 * 86_400
 

@@ -6,7 +6,7 @@ import Yams
 struct PlaybookParser {
     let reader: PlaybookReader
 
-    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + Self.scheduleKeys
+    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + Self.scheduleKeys + ["reload"]
     static let giteaKeys = ["url", "persona", "auth", "insecure_http", "ca_file"]
     static let tokenKeys = ["name", "scopes"]
     static let targetKeys = ["file", "key", "comment"]
@@ -54,6 +54,8 @@ struct PlaybookParser {
 
         var steps = Playbook.defaultSteps
         if let stepsNode = top["steps"] { steps = try self.steps(stepsNode) }
+        let reload = try top["reload"].map { node throws(PlaybookError) in try self.reload(node) }
+        steps = try self.steps(steps, reconciledWith: reload, stepsNode: top["steps"], reloadNode: top["reload"])
 
         var probe: Playbook.Probe?
         if let probeNode = top["probe"] {
@@ -75,6 +77,7 @@ struct PlaybookParser {
             target: .init(file: file, key: key, commentTemplate: commentTemplate),
             probe: probe, steps: steps, keepBackups: keepBackups, maxBackupAgeSeconds: maxAge)
         (playbook.every, playbook.maxFailures) = try schedule(top)
+        playbook.reload = reload
 
         if steps.contains(.probe) {
             guard probe != nil else {
@@ -232,7 +235,7 @@ struct PlaybookParser {
     }
 
     private func steps(_ node: Node) throws(PlaybookError) -> [StepKind] {
-        let example = "[" + StepKind.allCases.map(\.rawValue).joined(separator: ", ") + "]"
+        let example = "[" + Playbook.defaultSteps.map(\.rawValue).joined(separator: ", ") + "]"
         let items = try reader.stringList(node, key: "steps", example: example)
         guard !items.isEmpty else {
             throw reader.error(at: node, "steps is empty", "list steps, e.g. \(example), or remove steps: for that default")
@@ -290,7 +293,7 @@ struct PlaybookParser {
         return count * (unit == "d" ? 86_400 : 3_600)
     }
 
-    private static func rank(of step: StepKind) -> Int {
+    static func rank(of step: StepKind) -> Int {
         StepRegistry.standard.rank(of: step.rawValue) ?? .max
     }
 }

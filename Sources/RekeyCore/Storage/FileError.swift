@@ -74,7 +74,7 @@ public struct FileError: RekeyError, Equatable {
         case ENOENT:
             return operation.isWrite ? "check that \(directory) exists" : "check the path"
         case ENOSPC, EDQUOT: return "free some space on that file system"
-        case EROFS: return "that file system is mounted read-only"
+        case EROFS: return "that file system is read-only here; " + ReadOnlyFileSystem.hint(directory)
         case EISDIR: return "the path is a directory, not a file"
         case ELOOP: return "check for a symlink loop"
         case EEXIST: return "something is already there and rekey does not overwrite it"

@@ -181,6 +181,7 @@ public final class TargetFile: @unchecked Sendable {
         guard renameat(directory, temp, directory, name) == 0 else {
             let code = errno
             unlinkat(directory, temp, 0)
+            if code == EROFS { throw ReadOnlyFileSystem.envFile(path, directory: directoryPath) }
             throw EnvFileUnwritable(path: path, reason: TrustedPath.reason(code))
         }
         identity = newIdentity
@@ -243,6 +244,7 @@ public final class TargetFile: @unchecked Sendable {
             if fd >= 0 { return (fd, temp) }
             let code = errno
             attempt += 1
+            if code == EROFS { throw ReadOnlyFileSystem.envFile(path, directory: directoryPath) }
             if code != EEXIST || attempt >= 4 {
                 throw EnvFileUnwritable(
                     path: path,

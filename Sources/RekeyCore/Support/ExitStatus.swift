@@ -26,6 +26,9 @@ public enum ExitStatus: Int32, Sendable, Codable {
     case probeFailedTokenLeft = 81
     /// Rolling back failed: a person must look. The message states what the file holds.
     case rollbackFailed = 82
+    /// A reload or verify command failed after the rotation: the file was restored, the consumer
+    /// reloaded with the old bytes and the new token deleted (82 if that restore itself failed).
+    case reloadFailedRestored = 83
 }
 
 /// An error a user sees: one lowercase line saying what happened, to what, and what to do next,
