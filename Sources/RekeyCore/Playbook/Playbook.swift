@@ -21,6 +21,8 @@ public struct Playbook: Sendable, Equatable {
     public var keepBackups: Int
     /// Backups older than this are pruned (retention), in seconds.
     public var maxBackupAgeSeconds: Int
+    /// `every`: how often the token is rotated, in seconds (`Playbook+Schedule.swift`); nil when not set.
+    public var every: Int? = nil
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).
