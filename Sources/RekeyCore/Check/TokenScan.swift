@@ -39,7 +39,7 @@ public enum TokenScan {
         var found: [FoundToken] = []
         var problems: [ScanProblem] = []
         var seen = Set<String>()
-        for path in paths {
+        for path in paths.map(absolute) {
             for (file, fromDirectory) in files(at: path, problems: &problems) {
                 let canonical = canonicalPath(file)
                 guard seen.insert(canonical).inserted else { continue }
@@ -53,6 +53,12 @@ public enum TokenScan {
     /// checked file are matched.
     public static func canonicalPath(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// `path` made absolute against the working directory (otherwise as given): rows and metric
+    /// labels name the file the same way wherever `check` ran from.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Whether `value` looks like a Gitea token: 40 lowercase hex characters.

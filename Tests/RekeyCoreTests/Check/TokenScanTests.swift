@@ -42,6 +42,10 @@ struct TokenScanTests {
         let scan = TokenScan.scan([dir.path, first])
         #expect(scan.problems.isEmpty, "\(scan.problems)")
         #expect(scan.found.map(\.file) == [dir.file("one.env")])
+
+        // A relative path is named absolutely (rows and metric labels do not depend on the working directory).
+        #expect(TokenScan.absolute("etc/one.env") == FileManager.default.currentDirectoryPath + "/etc/one.env")
+        #expect(TokenScan.absolute(dir.path) == dir.path)
     }
 
     @Test("a FIFO, a world-writable file and a missing file given by name are refused with their reason, without hanging; a trusted symlink is read as a rotation reads it")
