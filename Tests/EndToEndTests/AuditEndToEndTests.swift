@@ -56,6 +56,13 @@ struct AuditEndToEndTests {
             try dir.write("drift.env", "GITEA_TOKEN=\(admin)\n", mode: 0o600)
             try dir.write("playbooks/drift.yml", Self.playbook(host, consumer: "drift-host", file: dir.file("drift.env"),
                                                                 persona: "someone-else", scopes: "[read:user]", every: "30d"))
+            // A playbook of this persona whose file holds another persona's token: consumer drift.
+            let adminCredential = BasicCredential(username: "site-admin", password: SecretBytes(utf8: host.adminPassword))
+            let foreign = try await host.client.mintToken(persona: "someone-else", name: "foreign", scopes: ["read:user"], auth: adminCredential)
+            let foreignValue = foreign.value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            try dir.write("foreign.env", "GITEA_TOKEN=\(foreignValue)\n", mode: 0o600)
+            try dir.write("playbooks/foreign.yml", Self.playbook(host, consumer: "foreign-host", file: dir.file("foreign.env"),
+                                                                  persona: host.persona, scopes: "[read:user]", every: "30d"))
             try await Task.sleep(for: .seconds(2))
 
             let result = try await host.rekey(["audit", "--persona", host.persona, "--url", host.baseURL,
@@ -80,6 +87,10 @@ struct AuditEndToEndTests {
             #expect(!Self.findings(initial).contains("unheld") && !Self.findings(initial).contains("wider-than-playbook"))
             let holders = try #require(initial["holders"] as? [[String: Any]])
             #expect(holders.first?["consumer"] as? String == host.consumer && holders.first?["file"] as? String == host.envPath)
+            let consumers = try #require(report["consumers"] as? [[String: Any]])
+            #expect(consumers.count == 1 && consumers.first?["consumer"] as? String == "foreign-host", "\(consumers)")
+            #expect((consumers.first?["finding"] as? [String: Any])?["kind"] as? String == "persona-drift")
+            #expect(consumers.first?["lastEight"] as? String == String(foreignValue.suffix(8)))
             for item in tokens {
                 #expect(item["createdAt"] is String && item["lastUsedAt"] is String && (item["lastEight"] as? String)?.count == 8)
             }
@@ -90,7 +101,33 @@ struct AuditEndToEndTests {
             #expect(lines.stdout.contains("held by \(host.consumer) (\(host.envPath) GITEA_TOKEN)"))
             #expect(lines.stdout.contains("! unheld: held by no known consumer: a revocation candidate"))
             #expect(lines.stdout.contains("! older-than-every: older than consumer \(host.consumer)'s every: 1s"))
-            #expect(try host.leaks(of: [all, admin, user, unheld, host.oldToken, host.password]).isEmpty)
+            #expect(try host.leaks(of: [all, admin, user, unheld, foreignValue, host.oldToken, host.password]).isEmpty)
+        }
+    }
+
+    @Test("after a rotation the new token is held by the consumer (its id from the run's journal) and the old one is a revocation candidate")
+    func afterRotation() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let rotated = try await host.rekey(["run", host.playbookPath])
+            #expect(rotated.status == 0, "\(rotated.combined)")
+            let dir = host.directory
+            try FileManager.default.createDirectory(atPath: dir.file("playbooks"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: host.playbookPath, toPath: dir.file("playbooks/host.yml"))
+            let result = try await host.rekey(["audit", "--persona", host.persona, "--url", host.baseURL,
+                                               "--playbooks", dir.file("playbooks"), "--json"])
+            #expect(result.status == 0, "\(result.combined)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let tokens = try #require(report["tokens"] as? [[String: Any]])
+            let newest = try #require(await host.serverTokens().first)
+            #expect(tokens.count == 2)
+            let held = try #require(tokens.first { $0["id"] as? Int == newest.id })
+            #expect((held["holders"] as? [[String: Any]])?.first?["consumer"] as? String == host.consumer)
+            #expect(Self.findings(held).isEmpty, "\(held)")
+            let old = try #require(tokens.first { $0["id"] as? Int != newest.id })
+            #expect(old["lastEight"] as? String == String(host.oldToken.suffix(8)))
+            #expect(Self.findings(old) == ["unheld"], "\(old)")
+            #expect(try host.leaks(of: [host.oldToken, host.currentToken]).isEmpty)
         }
     }
 
