@@ -110,7 +110,10 @@ public struct GiteaClient: GiteaAPI {
     /// of `maxListedTokens` is passed (an error, not a silent truncation).
     private func pages(persona: String, auth: BasicCredential, done: ([TokenInfo]) -> Bool) async throws(GiteaError) -> [TokenInfo] {
         let call = "GET /api/v1/users/\(persona)/tokens"
-        struct Listed: Decodable { var id: Int; var name: String; var token_last_eight: String?; var scopes: [String]? }
+        struct Listed: Decodable {
+            var id: Int; var name: String; var token_last_eight: String?; var scopes: [String]?
+            var created_at: String?; var last_used_at: String?
+        }
         let tooMany = GiteaError(call: call, server: baseURL, failure: .malformed(
             "\(persona) has more than \(Self.maxListedTokens) tokens, more than rekey reads; delete unused tokens in gitea"))
         var all: [TokenInfo] = []
@@ -124,7 +127,8 @@ public struct GiteaClient: GiteaAPI {
             let listed = try decode([Listed].self, from: answer, call: call)
             let batch = listed.map {
                 TokenInfo(id: $0.id, name: PrintableText.escaped($0.name), lastEight: PrintableText.escaped($0.token_last_eight ?? ""),
-                          scopes: ($0.scopes ?? []).map(PrintableText.escaped))
+                          scopes: ($0.scopes ?? []).map(PrintableText.escaped),
+                          createdAt: Self.timestamp($0.created_at), lastUsedAt: Self.timestamp($0.last_used_at))
             }
             all += batch
             if done(batch) { break }
@@ -179,6 +183,46 @@ public struct GiteaClient: GiteaAPI {
         }
         if case .success = result { return true }
         return false
+    }
+
+    /// `GET /api/v1/token`: detected, not assumed. 404 or 405 (a server without the route) is nil;
+    /// 401 and 403 are errors as on `/user` (a revoked token, a disabled account).
+    public func currentToken(_ token: SecretBytes) async throws(GiteaError) -> SelfToken? {
+        let call = "GET /api/v1/token"
+        let result = await Result.capturing { () async throws(GiteaError) in
+            try await retry.run(shouldRetry: \.isTransient) { () async throws(GiteaError) in
+                try await send(call, HTTPExchange(method: "GET", url: url("/token"), headers: [tokenHeader(token)]),
+                               expect: 200, deadline: ContinuousClock.now + requestTimeout)
+            }
+        }
+        let answer: HTTPAnswer
+        switch result {
+        case .success(let got): answer = got
+        case .failure(let error) where error.status == 404 || error.status == 405: return nil
+        case .failure(let error): throw error
+        }
+        struct Owner: Decodable { var id: Int?; var login: String }
+        struct Answer: Decodable {
+            var id: Int; var name: String; var scopes: [String]?
+            var created_at: String?; var last_used_at: String?; var user: Owner
+        }
+        let parsed = try decode(Answer.self, from: answer, call: call)
+        let lastEight = token.withUnsafeBytes { String(decoding: $0.suffix(8), as: UTF8.self) }
+        let info = TokenInfo(id: parsed.id, name: PrintableText.escaped(parsed.name), lastEight: lastEight,
+                             scopes: (parsed.scopes ?? []).map(PrintableText.escaped),
+                             createdAt: Self.timestamp(parsed.created_at), lastUsedAt: Self.timestamp(parsed.last_used_at))
+        return SelfToken(info: info, login: PrintableText.escaped(parsed.user.login))
+    }
+
+    /// An RFC 3339 time as Gitea writes it (`2024-05-01T10:00:00+02:00`, with or without fractional
+    /// seconds); nil when absent or not such a time (a value rekey cannot read is no usage data).
+    static func timestamp(_ text: String?) -> Date? {
+        guard let text, !text.isEmpty, text.utf8.count <= 64 else { return nil }
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 
     // MARK: - Plumbing

@@ -1,15 +1,35 @@
+import Foundation
+
 /// A token as Gitea lists it: no value, only its last eight characters.
 public struct TokenInfo: Sendable, Equatable, Codable {
     public var id: Int
     public var name: String
     public var lastEight: String
     public var scopes: [String]
+    /// When it was minted, where the server lists it (Gitea 1.24 and later); nil otherwise.
+    public var createdAt: Date?
+    /// When it last authenticated (written at most every 30 s), where the server lists it (1.24+).
+    public var lastUsedAt: Date?
 
-    public init(id: Int, name: String, lastEight: String, scopes: [String]) {
+    public init(id: Int, name: String, lastEight: String, scopes: [String], createdAt: Date? = nil, lastUsedAt: Date? = nil) {
         self.id = id
         self.name = name
         self.lastEight = lastEight
         self.scopes = scopes
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// What `GET /api/v1/token` tells about the calling token (servers since mid-2026): no scope needed.
+public struct SelfToken: Sendable, Equatable {
+    public var info: TokenInfo
+    /// The login of the token's owner.
+    public var login: String
+
+    public init(info: TokenInfo, login: String) {
+        self.info = info
+        self.login = login
     }
 }
 
@@ -45,6 +65,9 @@ public protocol GiteaAPI: Sendable {
     /// `DELETE /token` with the token itself (newer servers): true when the server deleted it, false
     /// when the server has no such route (then delete by id with Basic auth). Needs no one-time code.
     func deleteOwnToken(_ token: SecretBytes) async throws(GiteaError) -> Bool
+    /// `GET /token` with the token itself (newer servers): the token's id, name, scopes, times and
+    /// owner, without any scope; nil when the server has no such route (then ask `GET /user`).
+    func currentToken(_ token: SecretBytes) async throws(GiteaError) -> SelfToken?
     /// How long a request sent may stay in flight, body included (for a Basic-auth call, with its
     /// one retry under another one-time code).
     var exchangeDeadline: Duration { get }
@@ -52,6 +75,7 @@ public protocol GiteaAPI: Sendable {
 
 extension GiteaAPI {
     public func deleteOwnToken(_ token: SecretBytes) async throws(GiteaError) -> Bool { false }
+    public func currentToken(_ token: SecretBytes) async throws(GiteaError) -> SelfToken? { nil }
     public var exchangeDeadline: Duration { .seconds(20) }
 }
 

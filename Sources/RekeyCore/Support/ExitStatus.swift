@@ -2,6 +2,8 @@
 public enum ExitStatus: Int32, Sendable, Codable {
     /// Rotated and verified (or, for other commands, did what was asked).
     case ok = 0
+    /// `check` (and `status`) only: something is unhealthy, e.g. a token the server rejects.
+    case unhealthy = 1
     /// Wrong command-line usage.
     case usage = 64
     /// The env file is unusable: missing, unreadable, key absent or present more than once, changed
