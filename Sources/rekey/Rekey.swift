@@ -22,6 +22,9 @@ struct Rekey: AsyncParsableCommand {
             KeyCommand.self,
             BackupCommand.self,
             HistoryCommand.self,
+            ConsumersCommand.self,
+            RevokeCommand.self,
+            ForgetCommand.self,
         ]
     )
 

@@ -27,6 +27,7 @@ public struct StepRegistry: Sendable {
         Entry("mint", requires: ["rewrite"]) { _ in MintStep() },
         Entry("rewrite", requires: ["backup", "mint"]) { _ in RewriteStep() },
         Entry("probe", requires: ["rewrite"]) { _ in ProbeStep() },
+        Entry("revoke-previous", requires: ["rewrite"]) { _ in RevokePreviousStep() },
     ])
 
     public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }

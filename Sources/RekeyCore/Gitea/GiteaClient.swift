@@ -110,7 +110,10 @@ public struct GiteaClient: GiteaAPI {
     /// of `maxListedTokens` is passed (an error, not a silent truncation).
     private func pages(persona: String, auth: BasicCredential, done: ([TokenInfo]) -> Bool) async throws(GiteaError) -> [TokenInfo] {
         let call = "GET /api/v1/users/\(persona)/tokens"
-        struct Listed: Decodable { var id: Int; var name: String; var token_last_eight: String?; var scopes: [String]? }
+        struct Listed: Decodable {
+            var id: Int; var name: String; var token_last_eight: String?; var scopes: [String]?
+            var created_at: String?; var last_used_at: String?
+        }
         let tooMany = GiteaError(call: call, server: baseURL, failure: .malformed(
             "\(persona) has more than \(Self.maxListedTokens) tokens, more than rekey reads; delete unused tokens in gitea"))
         var all: [TokenInfo] = []
@@ -124,7 +127,8 @@ public struct GiteaClient: GiteaAPI {
             let listed = try decode([Listed].self, from: answer, call: call)
             let batch = listed.map {
                 TokenInfo(id: $0.id, name: PrintableText.escaped($0.name), lastEight: PrintableText.escaped($0.token_last_eight ?? ""),
-                          scopes: ($0.scopes ?? []).map(PrintableText.escaped))
+                          scopes: ($0.scopes ?? []).map(PrintableText.escaped),
+                          createdAt: Self.timestamp($0.created_at), lastUsedAt: Self.timestamp($0.last_used_at))
             }
             all += batch
             if done(batch) { break }
@@ -133,6 +137,14 @@ public struct GiteaClient: GiteaAPI {
             page += 1
         }
         return all
+    }
+
+    /// A listed token's time (RFC 3339, as Gitea writes it); nil when absent or unreadable, which
+    /// callers treat as "no usage data", never as "not used".
+    static func timestamp(_ text: String?) -> Date? {
+        guard let text, text.count <= 64 else { return nil }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     public func deleteToken(persona: String, id: Int, auth: BasicCredential) async throws(GiteaError) {

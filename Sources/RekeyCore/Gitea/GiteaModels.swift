@@ -1,15 +1,22 @@
+import Foundation
+
 /// A token as Gitea lists it: no value, only its last eight characters.
 public struct TokenInfo: Sendable, Equatable, Codable {
     public var id: Int
     public var name: String
     public var lastEight: String
     public var scopes: [String]
+    /// `created_at` and `last_used_at`, listed by Gitea 1.24 and later; nil from older servers.
+    public var createdAt: Date?
+    public var lastUsedAt: Date?
 
-    public init(id: Int, name: String, lastEight: String, scopes: [String]) {
+    public init(id: Int, name: String, lastEight: String, scopes: [String], createdAt: Date? = nil, lastUsedAt: Date? = nil) {
         self.id = id
         self.name = name
         self.lastEight = lastEight
         self.scopes = scopes
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
     }
 }
 

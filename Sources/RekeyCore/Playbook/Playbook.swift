@@ -21,6 +21,8 @@ public struct Playbook: Sendable, Equatable {
     public var keepBackups: Int
     /// Backups older than this are pruned (retention), in seconds.
     public var maxBackupAgeSeconds: Int
+    /// `revoke_grace`, `revoke_quiet`, `revoke_without_usage_data` (Playbook+Revocation.swift).
+    public var revocation = RevocationPolicy()
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).
@@ -78,7 +80,7 @@ public struct Playbook: Sendable, Equatable {
         public init(login: String) { self.login = login }
     }
 
-    public static let defaultSteps = StepKind.allCases
+    public static let defaultSteps = StepKind.allCases.filter { !StepRegistry.optIn.contains($0.rawValue) }
     public static let defaultKeepBackups = 20
     public static let defaultMaxBackupAgeSeconds = 90 * 86_400
 

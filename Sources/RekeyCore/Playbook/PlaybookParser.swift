@@ -6,7 +6,7 @@ import Yams
 struct PlaybookParser {
     let reader: PlaybookReader
 
-    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"]
+    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + RevocationPolicy.keys
     static let giteaKeys = ["url", "persona", "auth", "insecure_http", "ca_file"]
     static let tokenKeys = ["name", "scopes"]
     static let targetKeys = ["file", "key", "comment"]
@@ -68,12 +68,13 @@ struct PlaybookParser {
         var maxAge = Playbook.defaultMaxBackupAgeSeconds
         if let ageNode = top["max_backup_age"] { maxAge = try backupAge(ageNode) }
 
-        let playbook = Playbook(
+        var playbook = Playbook(
             sourcePath: reader.file, version: version, consumer: consumer,
             gitea: .init(url: url, persona: persona, auth: auth, insecureHTTP: insecureHTTP, caFile: caFile),
             token: .init(nameTemplate: nameTemplate, scopes: scopes),
             target: .init(file: file, key: key, commentTemplate: commentTemplate),
             probe: probe, steps: steps, keepBackups: keepBackups, maxBackupAgeSeconds: maxAge)
+        playbook.revocation = try revocationPolicy(top)
 
         if steps.contains(.probe) {
             guard probe != nil else {
@@ -206,7 +207,7 @@ struct PlaybookParser {
     }
 
     /// `true` or `false`, as YAML writes a boolean.
-    private func flag(_ node: Node, key: String) throws(PlaybookError) -> Bool {
+    func flag(_ node: Node, key: String) throws(PlaybookError) -> Bool {
         guard case .scalar(let scalar) = node, PlaybookReader.tag(of: node) == .bool, let value = Bool.construct(from: scalar) else {
             throw reader.error(at: node, "\(key) must be true or false, not \(PlaybookReader.kind(of: node))", "write \(key.split(separator: ".").last!): true")
         }

@@ -88,6 +88,9 @@ public struct Rollback {
               let rewrittenSHA = target.facts.fileAfter else {
             throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
         }
+        if let revoked = try PendingRevocations(state: state, sealer: sealer).revokedPrevious(of: target) {
+            throw Refused(reason: revoked, status: .noPermission)
+        }
         let fileLock = try TargetLock.acquire(state, file: file)
         defer { fileLock.release() }
         let backup = try chooseBackup(request, target: target)
@@ -183,6 +186,10 @@ public struct Rollback {
         CrashPoint.reach("rollback-before-done")
         try record(.done) { $0.detail = "rolled back run \(target.run)" }
         try? active.clear(consumer: request.consumer)
+        // The file holds the old token again: the inventory says so, and its revocation is off.
+        try? InventoryImport.recordRollback(consumer: request.consumer, file: file, key: key, token: oldToken, begin: begin,
+                                            state: state, sealer: sealer, at: services.now())
+        try? PendingRevocations(state: state, sealer: sealer).cancel(run: target.run, rollbackRun: rollbackRun.value)
         return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
                       restoredLastEight: oldToken.displayLastEight, deletedToken: deleted, actions: actions, alreadyDone: false)
     }
