@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 /// The inventory: which consumer holds which token. Each consumer's holdings live in its own sealed
@@ -22,9 +17,7 @@ public struct InventoryStore: Sendable {
     }
 
     public static func directory(_ state: StateDirectory) -> String { PathName.join(state.root, "inventory") }
-    var directory: String { Self.directory(state) }
-    func path(record: String) -> String { PathName.join(directory, "\(record).sealed") }
-    static func context(record: String) -> String { "inventory|\(record)" }
+    var files: SealedRecords { SealedRecords(directory: Self.directory(state), contextPrefix: "inventory", sealer: sealer) }
 
     /// The record an imported file's holdings go to.
     public static func importRecord(file: String) -> String {
@@ -32,24 +25,9 @@ public struct InventoryStore: Sendable {
     }
 
     /// Every record's name, sorted.
-    public func records() throws -> [String] {
-        try Directories.entries(directory).filter { $0.hasSuffix(".sealed") && !$0.hasPrefix(".") }
-            .map { String($0.dropLast(".sealed".count)) }.filter(SafeName.isValid).sorted()
-    }
+    public func records() throws -> [String] { try files.names() }
 
-    public func load(record: String) throws -> [Holding] {
-        let path = path(record: record)
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return [] }
-        let plain = try sealer.open(try AtomicFile.readBytes(path), kind: .inventory, context: Self.context(record: record), source: path)
-        return try plain.withUnsafeBytes { bytes throws -> [Holding] in
-            do {
-                return try JSONDecoder().decode([Holding].self, from: Data(bytes))
-            } catch {
-                throw InventoryError.damaged(path, "its holdings do not decode")
-            }
-        }
-    }
+    public func load(record: String) throws -> [Holding] { try files.load(record, as: [Holding].self) ?? [] }
 
     /// Every holding of every record.
     public func all() throws -> [Holding] {
@@ -58,16 +36,7 @@ public struct InventoryStore: Sendable {
 
     /// Writes a record atomically (an empty one is removed).
     public func save(record: String, _ holdings: [Holding]) throws {
-        let path = path(record: record)
-        if holdings.isEmpty {
-            var info = stat()
-            if lstat(path, &info) == 0 { try AtomicFile.remove(path) }
-            return
-        }
-        try Directories.make(directory, mode: 0o700)
-        let json = try JSONEncoder.sorted.encode(holdings)
-        let plain = SecretBytes(copying: json)
-        try AtomicFile.replace(path, with: sealer.seal(plain, kind: .inventory, context: Self.context(record: record)))
+        if holdings.isEmpty { try files.remove(record) } else { try files.save(record, holdings) }
     }
 
     /// Records `holding` in `record`, replacing every holding of the same file and key, in this
@@ -97,13 +66,7 @@ public struct InventoryStore: Sendable {
 
     /// Drops a consumer's record (`rekey forget`); false when there was none.
     public func forget(record: String) throws -> Bool {
-        try withLock {
-            let path = path(record: record)
-            var info = stat()
-            guard lstat(path, &info) == 0 else { return false }
-            try AtomicFile.remove(path)
-            return true
-        }
+        try withLock { try files.remove(record) }
     }
 
     func withLock<T>(_ body: () throws -> T) throws -> T {

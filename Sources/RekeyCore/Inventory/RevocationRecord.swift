@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 /// One old token rekey means to revoke, and every decision about it: `revocations/<name>.sealed`
@@ -74,30 +69,13 @@ public struct RevocationStore: Sendable {
     }
 
     public static func directory(_ state: StateDirectory) -> String { PathName.join(state.root, "revocations") }
-    func path(_ name: String) -> String { PathName.join(Self.directory(state), "\(name).sealed") }
-    static func context(_ name: String) -> String { "revocation|\(name)" }
+    var files: SealedRecords { SealedRecords(directory: Self.directory(state), contextPrefix: "revocation", sealer: sealer) }
 
     public func all() throws -> [RevocationRecord] {
-        let names = try Directories.entries(Self.directory(state)).filter { $0.hasSuffix(".sealed") && !$0.hasPrefix(".") }
-            .map { String($0.dropLast(".sealed".count)) }.filter(SafeName.isValid).sorted()
-        return try names.compactMap { try load($0) }
+        try files.names().compactMap { try load($0) }
     }
 
-    public func load(_ name: String) throws -> RevocationRecord? {
-        let path = path(name)
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        let plain = try sealer.open(try AtomicFile.readBytes(path), kind: .inventory, context: Self.context(name), source: path)
-        return try plain.withUnsafeBytes { bytes throws -> RevocationRecord in
-            do { return try JSONDecoder().decode(RevocationRecord.self, from: Data(bytes)) } catch {
-                throw InventoryError.damaged(path, "the revocation record does not decode")
-            }
-        }
-    }
+    public func load(_ name: String) throws -> RevocationRecord? { try files.load(name, as: RevocationRecord.self) }
 
-    public func save(_ record: RevocationRecord) throws {
-        try Directories.make(Self.directory(state), mode: 0o700)
-        let json = try JSONEncoder.sorted.encode(record)
-        try AtomicFile.replace(path(record.name), with: sealer.seal(SecretBytes(copying: json), kind: .inventory, context: Self.context(record.name)))
-    }
+    public func save(_ record: RevocationRecord) throws { try files.save(record.name, record) }
 }

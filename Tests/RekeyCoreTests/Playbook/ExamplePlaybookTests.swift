@@ -43,7 +43,7 @@ struct ExamplePlaybookTests {
         #expect(playbook.target.file == "/tmp/rekey-demo/all-credentials.env")
         #expect(playbook.target.key == "GITEA_TOKEN")
         #expect(playbook.probe?.login == "ops-automation")
-        #expect(playbook.steps == StepKind.allCases)
+        #expect(playbook.steps == Playbook.defaultSteps)
         #expect(GiteaScopes.grantsReadUser(playbook.token.scopes))
         #expect(playbook.tokenName(run: "r1", date: Date(timeIntervalSince1970: 0)).hasSuffix("r1"))
     }

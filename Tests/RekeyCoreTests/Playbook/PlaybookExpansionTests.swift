@@ -34,7 +34,7 @@ struct PlaybookExpansionTests {
         #expect(playbook.token == .init(nameTemplate: "ci-{run}", scopes: ["read:user", "write:package"]))
         #expect(playbook.target == .init(file: "/opt/app/app.env", key: "TOKEN", commentTemplate: "# ci {token_name}"))
         #expect(playbook.probe == .init(login: "bot"))
-        #expect(playbook.steps == StepKind.allCases)
+        #expect(playbook.steps == Playbook.defaultSteps)
         #expect(playbook.maxBackupAgeSeconds == 12 * 3600)
     }
 
