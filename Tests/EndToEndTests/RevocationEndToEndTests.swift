@@ -46,9 +46,18 @@ struct RevocationEndToEndTests {
             #expect(Set(holdings.map(\.consumer)) == [host.consumer, "second"])
             #expect(holdings.allSatisfy { $0.tokenID != nil && $0.lastEight != old.lastEight })
 
-            // Rolling back the rotation whose old token was revoked would restore a dead token.
-            let rollback = try await host.rekey(["rollback", "second", "--force"])
-            #expect(rollback.status == 77 && rollback.stderr.contains("revoked"), "\(rollback.stderr)")
+            // Rolling back either rotation whose old token was revoked would restore a dead token.
+            for consumer in ["second", host.consumer] {
+                let rollback = try await host.rekey(["rollback", consumer, "--force"])
+                #expect(rollback.status == 77 && rollback.stderr.contains("revoked"), "\(consumer): \(rollback.stderr)")
+            }
+
+            // A token no known consumer holds is revoked by id at once.
+            let spare = try await host.mintDirectly(name: "spare")
+            let spareID = try #require(await host.serverTokens().first { $0.lastEight == String(spare.suffix(8)) }?.id)
+            let revoked = try await host.rekey(["revoke", "\(spareID)", "--persona", host.persona, "--url", host.baseURL])
+            #expect(revoked.status == 0 && revoked.stdout.contains("revoked token \(spareID) spare"), "\(revoked.stdout) \(revoked.stderr)")
+            #expect(await !host.serverTokens().contains { $0.id == spareID })
             #expect(try host.leaks(of: [host.oldToken, host.currentToken]) == [])
         }
     }
@@ -114,6 +123,27 @@ struct RevocationEndToEndTests {
             #expect(second.status == 0 && second.stdout.contains("revoked token"), "\(second.stdout)")
             let left = await host.serverTokens()
             #expect(left.count == 2 && !left.contains { $0.lastEight == String(previous.suffix(8)) })
+        }
+    }
+
+    @Test("a token no other consumer holds, unused since: revoked by the run; when the listing fails, a known token stays pending for revoke --pending")
+    func listingFails() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            try host.writePlaybook(extra: "\(Self.revokeSteps)\nrevoke_grace: 0s")
+            let first = try await host.rekey(["run", host.playbookPath])
+            #expect(first.status == 0 && first.stdout.contains("revoked token") && first.stdout.contains("held by no other known consumer"), "\(first.stdout)")
+            #expect(await host.serverTokens().count == 1)
+
+            let previous = try #require(await host.serverTokens().first)
+            await host.addFault(FaultRule(route: .list, times: 1, status: 403))
+            let second = try await host.rekey(["run", host.playbookPath])
+            #expect(second.status == 0 && second.stdout.contains("pending token \(previous.id)") && second.stdout.contains("could not list"), "\(second.stdout)")
+            #expect(await host.serverTokens().contains { $0.id == previous.id })
+
+            let settle = try await host.rekey(["revoke", "--pending"])
+            #expect(settle.status == 0 && settle.stdout.contains("revoked token \(previous.id)"), "\(settle.stdout) \(settle.stderr)")
+            #expect(await host.serverTokens().map(\.lastEight) == [String(host.currentToken.suffix(8))])
         }
     }
 }

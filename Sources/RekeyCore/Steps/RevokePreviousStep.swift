@@ -32,11 +32,23 @@ public struct RevokePreviousStep: Step {
         let inventory = InventoryStore(state: run.state, sealer: run.sealer)
         let holdings = try inventory.all()
         let credential = try run.requireCredential()
-        let tokens = try await run.gitea.listTokens(persona: playbook.gitea.persona, auth: credential)
-            .filter { $0.id != minted.info.id }
-
         // Which token: rekey's own record of it first, else a unique last-eight match.
         let known = holdings.first { $0.fingerprint == fingerprint && $0.tokenID != nil && ($0.server == nil || $0.server == playbook.gitea.url) }
+        let listing = await Result.capturing { () async throws(GiteaError) in
+            try await run.gitea.listTokens(persona: playbook.gitea.persona, auth: credential)
+        }
+        if case .failure(let error) = listing, let known, let id = known.tokenID {
+            // The token is known: keep it pending, so that `rekey revoke --pending` tries again.
+            let info = TokenInfo(id: id, name: known.tokenName ?? "", lastEight: known.lastEight, scopes: [])
+            var record = newRecord(run, token: info, fingerprint: fingerprint)
+            record.decide(.pending, reason: "the server could not list the tokens of \(playbook.gitea.persona): \(error.description)",
+                          holders: [], at: Int(run.now().timeIntervalSince1970), by: "run \(run.run.value)")
+            try RevocationStore(state: run.state, sealer: run.sealer).save(record)
+            let summary = "pending \(record.label): \(record.reason ?? "")"
+            try journal(run, summary, id: id, lastEight: known.lastEight)
+            return StepResult(summary)
+        }
+        let tokens = try listing.get().filter { $0.id != minted.info.id }
         let candidates = known?.tokenID.map { id in tokens.filter { $0.id == id } } ?? tokens.filter { $0.lastEight == lastEight }
         guard candidates.count == 1, let token = candidates.first else {
             let reason = candidates.isEmpty
@@ -56,11 +68,8 @@ public struct RevokePreviousStep: Step {
 
         let store = RevocationStore(state: run.state, sealer: run.sealer)
         let revoker = Revoker(state: run.state, sealer: run.sealer, now: run.now)
-        var record = try store.load(RevocationRecord.name(tokenID: token.id, server: playbook.gitea.url)) ?? RevocationRecord(
-            tokenID: token.id, tokenName: token.name, lastEight: token.lastEight, fingerprint: fingerprint,
-            persona: playbook.gitea.persona, server: playbook.gitea.url, vaultEntry: playbook.gitea.auth,
-            caFile: playbook.gitea.caFile, insecureHTTP: playbook.gitea.insecureHTTP, consumer: playbook.consumer,
-            run: run.run.value, replacedAt: Int(run.now().timeIntervalSince1970), policy: playbook.revocation, status: .pending)
+        var record = try store.load(RevocationRecord.name(tokenID: token.id, server: playbook.gitea.url))
+            ?? newRecord(run, token: token, fingerprint: fingerprint)
         record.fingerprint = fingerprint
         record.policy = playbook.revocation
         let holders = revoker.holders(of: record, in: holdings, except: (playbook.target.file, playbook.target.key))
@@ -78,6 +87,16 @@ public struct RevokePreviousStep: Step {
         }
         try journal(run, summary, id: token.id, lastEight: token.lastEight)
         return StepResult(summary, changedTheWorld: record.status == .revoked)
+    }
+
+    /// A revocation record of the token this run replaced.
+    private func newRecord(_ run: RunContext, token: TokenInfo, fingerprint: String) -> RevocationRecord {
+        let playbook = run.playbook
+        return RevocationRecord(
+            tokenID: token.id, tokenName: token.name, lastEight: token.lastEight, fingerprint: fingerprint,
+            persona: playbook.gitea.persona, server: playbook.gitea.url, vaultEntry: playbook.gitea.auth,
+            caFile: playbook.gitea.caFile, insecureHTTP: playbook.gitea.insecureHTTP, consumer: playbook.consumer,
+            run: run.run.value, replacedAt: Int(run.now().timeIntervalSince1970), policy: playbook.revocation, status: .pending)
     }
 
     private func journal(_ run: RunContext, _ detail: String, id: Int?, lastEight: String) throws {
