@@ -39,7 +39,7 @@ extension Rekey {
                     if json { printJSON(imported) } else { ConsumersPrinter.imported(imported, files: paths).forEach(say) }
                 } else {
                     let holdings = try InventoryStore(state: state, sealer: sealer).all()
-                    if json { printJSON(holdings) } else { ConsumersPrinter.holdings(holdings).forEach(say) }
+                    if json { printJSON(holdings.map(\.printable)) } else { ConsumersPrinter.holdings(holdings).forEach(say) }
                 }
             }
         }

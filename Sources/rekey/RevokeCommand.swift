@@ -67,7 +67,7 @@ extension Rekey {
                 await transport.shutdown()
                 for extra in transports.values { await extra.shutdown() }
                 let settled = try result.get()
-                if json { printJSON(settled) } else {
+                if json { printJSON(settled.map { SettledRevocation(record: $0.record.printable, problem: $0.problem) }) } else {
                     if settled.isEmpty { say("no pending revocations\(confirm.map { " of token \($0)" } ?? "")") }
                     settled.forEach { say($0.line) }
                 }

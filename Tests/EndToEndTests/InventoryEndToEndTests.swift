@@ -61,8 +61,8 @@ struct InventoryEndToEndTests {
             let keyBytes = key.withUnsafeKeyBytes { Array($0) }
             let keyHex = keyBytes.map { String(format: "%02x", $0) }.joined()
             let fingerprints = [token, host.oldToken].map { key.fingerprint(SecretBytes(utf8: $0)) }
-            #expect(try InventoryStore(state: state, sealer: sealer).all().map(\.fingerprint) == [fingerprints[0]])
-            #expect(try RevocationStore(state: state, sealer: sealer).all().map(\.fingerprint) == [fingerprints[1]])
+            #expect(try InventoryStore(state: state, sealer: sealer).all().map(\.fingerprint) == [fingerprints[0]] as [String?])
+            #expect(try RevocationStore(state: state, sealer: sealer).all().map(\.fingerprint) == [fingerprints[1]] as [String?])
 
             var searched = 0
             for file in try host.directory.allFiles() where file.path.hasPrefix(host.statePath) {

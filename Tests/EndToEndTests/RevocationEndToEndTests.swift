@@ -44,7 +44,8 @@ struct RevocationEndToEndTests {
             let listed = try await host.rekey(["consumers", "--json"])
             let holdings = try JSONDecoder().decode([Holding].self, from: Data(listed.stdout.utf8))
             #expect(Set(holdings.map(\.consumer)) == [host.consumer, "second"])
-            #expect(holdings.allSatisfy { $0.tokenID != nil && $0.lastEight != old.lastEight })
+            #expect(holdings.allSatisfy { $0.tokenID != nil && $0.lastEight != old.lastEight && $0.fingerprint == nil })
+            #expect(!listed.stdout.contains("fingerprint"))
 
             // Rolling back either rotation whose old token was revoked would restore a dead token.
             for consumer in ["second", host.consumer] {
@@ -99,6 +100,7 @@ struct RevocationEndToEndTests {
             let again = try await host.rekey(["revoke", "--pending", "--json"])
             let settled = try JSONDecoder().decode([SettledRevocation].self, from: Data(again.stdout.utf8))
             #expect(settled.map(\.record.status) == [.pending] && settled.first?.record.reason == "no usage data")
+            #expect(settled.first?.record.fingerprint == nil && settled.first?.record.decisions.count == 2)
             #expect(await host.serverTokens().contains { $0.id == old.id })
 
             let confirmed = try await host.rekey(["revoke", "--pending", "--confirm", "\(old.id)"])

@@ -22,13 +22,14 @@ public struct Holding: Sendable, Codable, Equatable {
     public var persona: String?
     public var server: String?
     public var lastEight: String
-    public var fingerprint: String
+    /// The keyed fingerprint (hex); stored sealed, left out (nil) of what commands print.
+    public var fingerprint: String?
     /// When it was recorded, seconds since 1970.
     public var since: Int
     public var source: Source
 
     public init(consumer: String, file: String, key: String, tokenID: Int?, tokenName: String?, persona: String?,
-                server: String?, lastEight: String, fingerprint: String, since: Int, source: Source) {
+                server: String?, lastEight: String, fingerprint: String?, since: Int, source: Source) {
         self.consumer = consumer
         self.file = file
         self.key = key
@@ -44,6 +45,9 @@ public struct Holding: Sendable, Codable, Equatable {
 
     /// `FILE:KEY`, how people see a holding.
     public var place: String { "\(file):\(key)" }
+
+    /// This holding as commands print it: without its fingerprint.
+    public var printable: Holding { var copy = self; copy.fingerprint = nil; return copy }
 
     public func isSamePlace(as other: Holding) -> Bool { file == other.file && key == other.key }
     public func isPlace(file: String, key: String) -> Bool { self.file == file && self.key == key }

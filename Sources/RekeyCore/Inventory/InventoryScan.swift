@@ -40,8 +40,9 @@ public struct InventoryScan: Sendable {
         guard let key = try FingerprintKey.load(state: state, sealer: sealer) else { return report }
         var known: [String: (id: Int?, names: [String])] = [:]
         for holding in try InventoryStore(state: state, sealer: sealer).all() {
-            known[holding.fingerprint, default: (holding.tokenID, [])].names.append(holding.source == .run ? "\(holding.consumer) (\(holding.place))" : holding.place)
-            if known[holding.fingerprint]?.id == nil { known[holding.fingerprint]?.id = holding.tokenID }
+            guard let fingerprint = holding.fingerprint else { continue }
+            known[fingerprint, default: (holding.tokenID, [])].names.append(holding.source == .run ? "\(holding.consumer) (\(holding.place))" : holding.place)
+            if known[fingerprint]?.id == nil { known[fingerprint]?.id = holding.tokenID }
         }
         for record in try RevocationStore(state: state, sealer: sealer).all() where record.status == .pending {
             guard let fingerprint = record.fingerprint else { continue }

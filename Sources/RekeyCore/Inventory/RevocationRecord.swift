@@ -45,6 +45,8 @@ public struct RevocationRecord: Sendable, Codable, Equatable {
     public var decisions: [Decision] = []
 
     public var name: String { Self.name(tokenID: tokenID, server: server) }
+    /// This record as commands print it: without the fingerprint.
+    public var printable: RevocationRecord { var copy = self; copy.fingerprint = nil; return copy }
     public var label: String { "token \(tokenID) \(tokenName) (…\(lastEight)) of \(persona)" }
 
     public static func name(tokenID: Int, server: String) -> String {

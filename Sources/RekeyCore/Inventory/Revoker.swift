@@ -65,6 +65,11 @@ public struct SettledRevocation: Sendable, Codable, Equatable {
     /// Set when the server or the vault could not be asked; the record stays pending.
     public var problem: String?
 
+    public init(record: RevocationRecord, problem: String?) {
+        self.record = record
+        self.problem = problem
+    }
+
     public var line: String {
         if let problem { return "! \(record.label): \(problem); still pending" }
         switch record.status {
@@ -79,7 +84,7 @@ public struct SettledRevocation: Sendable, Codable, Equatable {
 /// `rekey revoke --pending`, and what the unattended mode calls at the end of an invocation:
 /// settles every pending revocation the gate now allows, and leaves the rest pending with their
 /// current reason. Each one is decided under its consumer's lock; a busy consumer is left for the
-/// next call.
+/// next call, so the unattended mode calls `settle` once it has released the consumers' locks.
 public struct PendingRevocations: Sendable {
     public let revoker: Revoker
 
