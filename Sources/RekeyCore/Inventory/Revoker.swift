@@ -148,7 +148,10 @@ public struct PendingRevocations: Sendable {
             return "run \(run.run) revoked the token it replaced (\(event.detail ?? "")); restoring the backup would give the consumer a dead token. rotate instead (rekey run)"
         }
         let store = RevocationStore(state: revoker.state, sealer: revoker.sealer)
-        if let record = try store.all().first(where: { $0.run == run.run && $0.status == .revoked }) {
+        let decidedBy = "run \(run.run)"
+        if let record = try store.all().first(where: { record in
+            record.status == .revoked && (record.run == run.run || record.decisions.contains { $0.by == decidedBy })
+        }) {
             let when = record.decisions.last.map { RevocationGate.utc(Date(timeIntervalSince1970: TimeInterval($0.at))) } ?? "?"
             return "the token run \(run.run) replaced, \(record.label), was revoked at \(when) (\(record.decisions.last?.by ?? "?")); restoring the backup would give the consumer a dead token. rotate instead (rekey run)"
         }

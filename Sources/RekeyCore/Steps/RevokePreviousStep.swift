@@ -70,8 +70,13 @@ public struct RevokePreviousStep: Step {
         let revoker = Revoker(state: run.state, sealer: run.sealer, now: run.now)
         var record = try store.load(RevocationRecord.name(tokenID: token.id, server: playbook.gitea.url))
             ?? newRecord(run, token: token, fingerprint: fingerprint)
+        // The latest replacement counts: a consumer that shared the token used it until this run
+        // replaced it, which is no sign of an unknown consumer.
         record.fingerprint = fingerprint
         record.policy = playbook.revocation
+        record.consumer = playbook.consumer
+        record.run = run.run.value
+        record.replacedAt = Int(run.now().timeIntervalSince1970)
         let holders = revoker.holders(of: record, in: holdings, except: (playbook.target.file, playbook.target.key))
         try await revoker.evaluate(&record, tokens: tokens, holders: holders, gitea: run.gitea, credential: credential,
                                    by: "run \(run.run.value)") { intent in
