@@ -50,11 +50,12 @@ extension Rekey {
                 let sealer = Sealer(key: try global.loadKey())
                 let credential = try Vault(state: global.state, sealer: sealer).load(auth ?? persona)
                 var loaded: (playbooks: [Playbook], problems: [ScanProblem]) = ([], [])
-                if let playbooks { loaded = PlaybookDirectory.load(playbooks, environment: global.environment) }
+                if let playbooks { loaded = PlaybookSet.load([playbooks], environment: global.environment) }
                 let history = loaded.playbooks.isEmpty ? [] : History.entries(state: global.state, sealer: sealer)
                 let audit = TokenAudit(persona: persona, server: url, playbooks: loaded.playbooks,
                                        playbookHoldings: PlaybookHoldings(playbooks: loaded.playbooks, history: history),
-                                       unusedDays: unusedDays)
+                                       otherHoldings: [InventoryHoldings(try InventoryStore(state: global.state, sealer: sealer).all(), persona: persona)],
+                                       unusedDays: unusedDays, now: CommandClock.now())
                 let tokens = try await server.withClient(url: url, state: global.state) { client in
                     try await client.listTokens(persona: persona, auth: credential)
                 }

@@ -59,7 +59,7 @@ extension Rekey {
                 let (found, problems) = TokenScan.scan(paths, keys: keys)
                 var bindings: [PlaybookBinding] = []
                 if let playbooks {
-                    let loaded = PlaybookDirectory.load(playbooks, environment: global.environment)
+                    let loaded = PlaybookSet.load([playbooks], environment: global.environment)
                     bindings = loaded.playbooks.map(PlaybookBinding.init)
                     for problem in loaded.problems { printError("playbook \(problem.file) ignored: \(problem.problem)") }
                 }

@@ -8,7 +8,7 @@ extension Rekey {
             abstract: "Print the directories the playbooks write to, one per line (for ReadWritePaths= of rekey.service).",
             discussion: """
             Reads each playbook (every *.yml and *.yaml of a directory) with the same trust rules as a run: \
-            no symlinks, owned by root or this user, not writable by group or others. Prints the directory of \
+            owned by root or this user, not writable by group or others. Prints the directory of \
             each target.file once, sorted. scripts/install --system writes them into a drop-in of rekey.service; \
             rerun it after adding a playbook in a new directory. Needs no master key and no network.
             """
@@ -19,7 +19,7 @@ extension Rekey {
 
         func run() async throws {
             try await reportingErrors {
-                for directory in try PlaybookDirectory.writtenDirectories(playbooks, environment: global.environment) {
+                for directory in try PlaybookSet.writtenDirectories(playbooks, environment: global.environment) {
                     say(directory)
                 }
             }

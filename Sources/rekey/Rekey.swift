@@ -27,6 +27,8 @@ struct Rekey: AsyncParsableCommand {
             PathsCommand.self,
             CheckCommand.self,
             AuditCommand.self,
+            ConsumersCommand.self,
+            RevokeCommand.self,
         ]
     )
 

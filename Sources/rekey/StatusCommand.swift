@@ -63,10 +63,12 @@ extension Rekey {
 
         func run() async throws {
             try await underConsumerLock(global, consumer) {
-                // The inventory helper adds: drop the consumer's holdings here too.
                 let dropped = try StatusBook(state: global.state, sealer: nil).forget(consumer)
-                say(dropped ? "forgot \(consumer): status record removed; journals and backups kept"
-                            : "nothing to forget: \(consumer) has no status record")
+                let sealer = Sealer(key: try global.loadKey())
+                let heldNothing = try !InventoryStore(state: global.state, sealer: sealer).forget(record: consumer)
+                say(dropped || !heldNothing
+                    ? "forgot \(consumer): status record and inventory holdings removed; journals and backups kept"
+                    : "nothing to forget: \(consumer) has no status record and no holdings")
             }
         }
     }

@@ -46,9 +46,9 @@ struct AuditEndToEndTests {
             let dir = host.directory
             try FileManager.default.createDirectory(atPath: dir.file("playbooks"), withIntermediateDirectories: true)
             try dir.write("minter.env", "GITEA_TOKEN=\(user)\n", mode: 0o600)
-            // The host's own consumer: holds the initial token, rotated every second, so it is overdue.
+            // The host's own consumer: holds the initial token, to be rotated every minute; the audit runs with its clock two minutes on, so it is overdue.
             try dir.write("playbooks/host.yml", Self.playbook(host, consumer: host.consumer, file: host.envPath, persona: host.persona,
-                                                               scopes: "[write:repository, read:user]", every: "1s"))
+                                                               scopes: "[write:repository, read:user]", every: "1m"))
             // A consumer holding the write:user token while asking only for read:user.
             try dir.write("playbooks/minter.yml", Self.playbook(host, consumer: "minter-host", file: dir.file("minter.env"),
                                                                  persona: host.persona, scopes: "[read:user]", every: "30d"))
@@ -63,10 +63,10 @@ struct AuditEndToEndTests {
             try dir.write("foreign.env", "GITEA_TOKEN=\(foreignValue)\n", mode: 0o600)
             try dir.write("playbooks/foreign.yml", Self.playbook(host, consumer: "foreign-host", file: dir.file("foreign.env"),
                                                                   persona: host.persona, scopes: "[read:user]", every: "30d"))
-            try await Task.sleep(for: .seconds(2))
+            let later = [CommandClock.offsetVariable: "120"]
 
             let result = try await host.rekey(["audit", "--persona", host.persona, "--url", host.baseURL,
-                                               "--playbooks", dir.file("playbooks"), "--json"])
+                                               "--playbooks", dir.file("playbooks"), "--json"], environment: later)
             #expect(result.status == 0, "stdout: \(result.stdout) stderr: \(result.stderr)")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             #expect(report["usageData"] as? Bool == true)
@@ -95,12 +95,12 @@ struct AuditEndToEndTests {
                 #expect(item["createdAt"] is String && item["lastUsedAt"] is String && (item["lastEight"] as? String)?.count == 8)
             }
 
-            let lines = try await host.rekey(["audit", "--persona", host.persona, "--url", host.baseURL, "--playbooks", dir.file("playbooks")])
+            let lines = try await host.rekey(["audit", "--persona", host.persona, "--url", host.baseURL, "--playbooks", dir.file("playbooks")], environment: later)
             #expect(lines.status == 0)
             #expect(lines.stdout.contains("persona \(host.persona) at \(host.baseURL): 5 tokens"), "\(lines.stdout)")
             #expect(lines.stdout.contains("held by \(host.consumer) (\(host.envPath) GITEA_TOKEN)"))
             #expect(lines.stdout.contains("! unheld: held by no known consumer: a revocation candidate"))
-            #expect(lines.stdout.contains("! older-than-every: older than consumer \(host.consumer)'s every: 1s"))
+            #expect(lines.stdout.contains("! older-than-every: older than consumer \(host.consumer)'s every: 1m"))
             #expect(try host.leaks(of: [all, admin, user, unheld, foreignValue, host.oldToken, host.password]).isEmpty)
         }
     }

@@ -38,7 +38,7 @@ public final class EndToEndHost: @unchecked Sendable {
     ///     `mintDirectly` then need a `LiveHTTPTransport` that trusts it.
     public init(
         personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = true, tokenSelfEndpoints: Bool = false,
-        tokenTimestamps: Bool = true, tls: Bool = false
+        tokenTimestamps: Bool = true, tls: Bool = false, serverClock: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         password = "pw-" + UUID().uuidString
         adminPassword = "admin-" + UUID().uuidString
@@ -52,7 +52,7 @@ public final class EndToEndHost: @unchecked Sendable {
             StandInUser(name: "site-admin", password: adminPassword, isAdmin: true),
         ], tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps,
            tls: certificate.map { .init(certificatePath: $0.certificatePath, privateKeyPath: $0.keyPath) },
-           singleUseOTP: refusesOTPReplay)
+           singleUseOTP: refusesOTPReplay, now: serverClock)
         baseURL = try await server.start(port: 0)
     }
 
@@ -64,11 +64,12 @@ public final class EndToEndHost: @unchecked Sendable {
     /// Runs `body` with a fresh host and always shuts the server and client down afterwards.
     public static func with<T>(
         personaTOTPSeed: String? = nil, refusesOTPReplay: Bool = true, tokenSelfEndpoints: Bool = false,
-        tokenTimestamps: Bool = true, tls: Bool = false, _ body: (EndToEndHost) async throws -> T
+        tokenTimestamps: Bool = true, tls: Bool = false, serverClock: @escaping @Sendable () -> Date = { Date() },
+        _ body: (EndToEndHost) async throws -> T
     ) async throws -> T {
         let host = try await EndToEndHost(
             personaTOTPSeed: personaTOTPSeed, refusesOTPReplay: refusesOTPReplay,
-            tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps, tls: tls)
+            tokenSelfEndpoints: tokenSelfEndpoints, tokenTimestamps: tokenTimestamps, tls: tls, serverClock: serverClock)
         do {
             let result = try await body(host)
             await host.shutdown()

@@ -31,6 +31,7 @@ public struct StepRegistry: Sendable {
         Entry("rewrite", requires: ["backup", "mint"]) { _ in RewriteStep() },
         Entry("probe", requires: ["rewrite"]) { _ in ProbeStep() },
         Entry("reload", requires: ["rewrite"], optIn: true) { _ in ReloadStep() },
+        Entry("revoke-previous", requires: ["rewrite"], optIn: true) { _ in RevokePreviousStep() },
     ])
 
     public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }

@@ -27,6 +27,8 @@ public struct Playbook: Sendable, Equatable {
     public var maxFailures: Int = Playbook.defaultMaxFailures
     /// How the consumer is told about the new file (`Playbook+Reload.swift`); nil: it is not.
     public var reload: Reload? = nil
+    /// `revoke_grace`, `revoke_quiet`, `revoke_without_usage_data` (Playbook+Revocation.swift).
+    public var revocation = RevocationPolicy()
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).

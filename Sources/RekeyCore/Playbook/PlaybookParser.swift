@@ -6,7 +6,7 @@ import Yams
 struct PlaybookParser {
     let reader: PlaybookReader
 
-    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + Self.scheduleKeys + ["reload"]
+    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + Self.scheduleKeys + ["reload"] + RevocationPolicy.keys
     static let giteaKeys = ["url", "persona", "auth", "insecure_http", "ca_file"]
     static let tokenKeys = ["name", "scopes"]
     static let targetKeys = ["file", "key", "comment"]
@@ -78,6 +78,7 @@ struct PlaybookParser {
             probe: probe, steps: steps, keepBackups: keepBackups, maxBackupAgeSeconds: maxAge)
         (playbook.every, playbook.maxFailures) = try schedule(top)
         playbook.reload = reload
+        playbook.revocation = try revocationPolicy(top)
 
         if steps.contains(.probe) {
             guard probe != nil else {
@@ -210,7 +211,7 @@ struct PlaybookParser {
     }
 
     /// `true` or `false`, as YAML writes a boolean.
-    private func flag(_ node: Node, key: String) throws(PlaybookError) -> Bool {
+    func flag(_ node: Node, key: String) throws(PlaybookError) -> Bool {
         guard case .scalar(let scalar) = node, PlaybookReader.tag(of: node) == .bool, let value = Bool.construct(from: scalar) else {
             throw reader.error(at: node, "\(key) must be true or false, not \(PlaybookReader.kind(of: node))", "write \(key.split(separator: ".").last!): true")
         }

@@ -89,6 +89,9 @@ public struct Rollback {
               let rewrittenSHA = target.facts.fileAfter else {
             throw Refused(reason: "run \(target.run) of \(request.consumer) never rewrote the file; there is nothing to roll back", status: .config)
         }
+        if let revoked = try PendingRevocations(state: state, sealer: sealer).revokedPrevious(of: target) {
+            throw Refused(reason: revoked, status: .noPermission)
+        }
         let fileLock = try TargetLock.acquire(state, file: file)
         defer { fileLock.release() }
         let backup = try chooseBackup(request, target: target)
@@ -139,6 +142,10 @@ public struct Rollback {
             throw log.failure ?? Refused(reason: report.error ?? report.state, status: ExitStatus(rawValue: report.exitCode) ?? .software)
         }
         let deleted = log.actions.contains { if case .deleted = $0 { true } else { false } }
+        // The file holds the old token again: the inventory says so, and its revocation is off.
+        try? InventoryImport.recordRollback(consumer: request.consumer, file: file, key: key, token: oldToken, begin: begin,
+                                            state: state, sealer: sealer, at: services.now())
+        try? PendingRevocations(state: state, sealer: sealer).cancel(run: target.run, rollbackRun: rollbackRun.value)
         return Report(consumer: request.consumer, rollbackRun: rollbackRun.value, rolledBackRun: target.run, backup: backup, file: file,
                       restoredLastEight: oldToken.displayLastEight, deletedToken: deleted ? input.tokenLabel : nil,
                       actions: log.actions, alreadyDone: false)

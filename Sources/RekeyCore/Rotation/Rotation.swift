@@ -63,6 +63,14 @@ public struct Rotation {
         // Retention, still under the lock, once the run is done and journaled: never fails the run.
         // Its line goes to `onStep` (the `✓ prune …` line people see) but not into `report.steps`,
         // which stay the engine's journaled steps.
+        if report.outcome == .rotated, let minted = context.minted {
+            // The inventory: this consumer now holds the new token (never fails the run).
+            do {
+                try InventoryImport.recordRun(playbook: playbook, token: minted, state: state, sealer: sealer, at: now())
+            } catch {
+                logger.warning("the inventory was not updated: \(ErrorLine.describe(error))")
+            }
+        }
         if report.outcome == .rotated {
             let prune = Retention.afterSuccessfulRun(report, playbook: playbook, state: state, sealer: sealer, now: now(), logger: logger)
             onStep(prune)

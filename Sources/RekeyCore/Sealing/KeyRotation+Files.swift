@@ -36,6 +36,16 @@ extension KeyRotation {
         if lstat(state.inventoryPath, &info) == 0 {
             files.append(try regular(state.inventoryPath, kind: .inventory))
         }
+        // The inventory's fingerprint key (re-sealed unchanged: fingerprints keep matching),
+        // holdings and revocation records: all kind 4.
+        if lstat(FingerprintKey.path(state), &info) == 0 {
+            files.append(try regular(FingerprintKey.path(state), kind: .inventory))
+        }
+        for directory in [InventoryStore.directory(state), RevocationStore.directory(state)] {
+            for name in try Directories.entries(directory).sorted() where name.hasSuffix(".sealed") && !name.hasPrefix(".") {
+                files.append(try regular(PathName.join(directory, name), kind: .inventory))
+            }
+        }
         return files
     }
 
@@ -50,7 +60,7 @@ extension KeyRotation {
     /// holding sealed files. Called under the exclusive lock, when no write can be in flight; such a
     /// file may hold an old-key blob. Returns how many were removed.
     func removeTempLeftovers() throws -> Int {
-        var directories = [state.root, state.vaultDirectory, state.runsDirectory]
+        var directories = [state.root, state.vaultDirectory, state.runsDirectory, InventoryStore.directory(state), RevocationStore.directory(state)]
         for consumer in try Directories.entries(state.backupsDirectory).sorted() where !consumer.hasPrefix(".") {
             directories.append(state.backupDirectory(consumer: consumer))
         }

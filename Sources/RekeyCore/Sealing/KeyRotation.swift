@@ -15,7 +15,8 @@ import Darwin
 ///    and a rerun continues with the key it holds instead of making another.
 /// 3. Re-seal, in a fixed order, every vault entry (`vault/*.sealed`), backup
 ///    (`backups/<consumer>/<basename>.bak.<epoch>.sealed`), journal (`runs/*.journal`, every frame)
-///    and `inventory.sealed`. Each blob is opened with the key its key id names and sealed again
+///    and the inventory (`inventory.sealed`, `fingerprint.key.sealed`, `inventory/*.sealed`,
+///    `revocations/*.sealed`). Each blob is opened with the key its key id names and sealed again
 ///    under the new key with the same kind and context, and each file is replaced with
 ///    `AtomicFile.replace`, so it holds either all-old or all-new blobs. Files already under the new
 ///    key (a rerun) are only checked. A journal's torn last frame (a crash mid-append) is dropped:

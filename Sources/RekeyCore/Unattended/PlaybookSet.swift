@@ -47,6 +47,32 @@ public enum PlaybookSet {
         return entries
     }
 
+    /// The playbooks that loaded, and one problem for each path that did not (`check`, `audit`:
+    /// one bad playbook does not hide the others).
+    public static func load(_ paths: [String], environment: [String: String]) -> (playbooks: [Playbook], problems: [ScanProblem]) {
+        var playbooks: [Playbook] = []
+        var problems: [ScanProblem] = []
+        for entry in collect(paths, environment: environment) {
+            switch entry.playbook {
+            case .success(let playbook): playbooks.append(playbook)
+            case .failure(let error): problems.append(ScanProblem(file: entry.path, problem: error.description))
+            }
+        }
+        return (playbooks, problems)
+    }
+
+    /// The directories the playbooks write to (each env file's directory), once each, sorted: what
+    /// `ReadWritePaths=` of rekey.service must list besides the state directory (`rekey paths`).
+    /// The first playbook that does not load is the error: a path left out would leave that
+    /// consumer unwritable under `ProtectSystem=strict`.
+    public static func writtenDirectories(_ paths: [String], environment: [String: String]) throws(PlaybookError) -> [String] {
+        var directories = Set<String>()
+        for entry in collect(paths, environment: environment) {
+            directories.insert(PathName.directory(of: try entry.playbook.get().target.file))
+        }
+        return directories.sorted()
+    }
+
     private static func load(_ path: String, _ environment: [String: String]) -> Result<Playbook, PlaybookError> {
         do throws(PlaybookError) {
             return .success(try Playbook.load(path: path, environment: environment))

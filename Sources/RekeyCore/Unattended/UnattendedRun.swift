@@ -103,7 +103,20 @@ public struct UnattendedRun: Sendable {
                 record.lastRunAt = Int(now().timeIntervalSince1970)
             }
         }
-        // Hook for the inventory helper: settle pending revocations here, once per invocation.
+        // Pending revocations (revoke-previous) that became allowed are settled once per invocation,
+        // like `rekey revoke --pending`; nothing is asked of the server when none is pending. What
+        // stays pending goes to the log, not to stderr: it is not a failure.
+        if !stop.isStopped, ContinuousClock.now < deadline {
+            do {
+                let settled = try await PendingRevocations(state: state, sealer: sealer, now: now).settle { servers.journaled($0.server) }
+                for entry in settled {
+                    logger.info("revocation", metadata: ["token-id": "\(entry.record.tokenID)", "status": "\(entry.record.status)",
+                                                         "problem": "\(entry.problem ?? "")"])
+                }
+            } catch {
+                logger.warning("pending revocations not settled", metadata: ["error": "\(ErrorLine.describe(error))"])
+            }
+        }
         let consumers = results.compactMap { $0 }
         for consumer in consumers where consumer.failed { logger.error("\(consumer.line)") }
         return UnattendedReport(consumers: consumers, interrupted: stop.isStopped)
