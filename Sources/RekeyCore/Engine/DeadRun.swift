@@ -57,8 +57,10 @@ public final class DeadRun {
         try writer.append(record)
     }
 
-    /// The provider client for the server the run's `begin` record names.
-    public func client() throws -> any GiteaAPI { try services.client(begin, run: journal.run) }
+    /// The secret provider the run's `begin` record names (server and persona).
+    public func provider() throws -> any TokenProvider {
+        GiteaProvider(api: try services.client(begin, run: journal.run), persona: begin.persona ?? "")
+    }
 
     /// The vault credential the run's `begin` record names.
     public func credential() throws -> BasicCredential { try services.credential(begin, run: journal.run) }

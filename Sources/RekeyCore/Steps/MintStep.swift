@@ -15,12 +15,13 @@ public struct MintStep: Step {
         let name = playbook.tokenName(run: run.run.value, date: run.startedAt)
         run.facts.tokenName = name
 
-        try run.record(.minting(tokenName: name, deadline: Int(run.gitea.exchangeDeadline.components.seconds)))
+        let provider = run.provider
+        try run.record(.minting(tokenName: name, deadline: Int(provider.exchangeDeadline.components.seconds)))
 
         CrashPoint.reach("mint-before-request")
         run.facts.mintAttempted = true
         let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
-            try await run.gitea.mintToken(persona: playbook.gitea.persona, name: name, scopes: playbook.token.scopes, auth: credential)
+            try await provider.mint(name: name, auth: credential)
         }
         if case .failure(let error) = result, !Self.mayHaveMinted(error) {
             run.facts.mintAttempted = false  // the server certainly minted nothing: nothing to look for
@@ -65,14 +66,13 @@ public struct MintStep: Step {
     private func deleteRunToken(_ run: RunContext) async throws -> String? {
         guard run.facts.mintAttempted else { return nil }
         let credential = try run.requireCredential()
-        let persona = run.playbook.gitea.persona
         if let minted = run.minted, run.facts.rewriteAttempted, try run.target.holds(minted.value) {
             // Never delete the token the consumer's file holds: that would break the consumer.
             // (It happens only when restoring the file failed; the run then needs attention.)
             throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
         }
-        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.facts.tokenName, auth: credential,
-                                                          value: run.minted?.value)
+        let deletion = try await run.provider.deleteRunToken(known: run.minted?.info, name: run.facts.tokenName, auth: credential,
+                                                             value: run.minted?.value)
         return deletion?.summary
     }
 }
@@ -87,9 +87,9 @@ extension MintStep {
         let name = minting?.tokenName
         guard dead.facts.minted != nil || name != nil else { return }
         if dead.facts.minted == nil, let minting { try await dead.services.awaitMintDeadline(minting) }
-        let api = try dead.client()
-        guard let deletion = try await api.deleteRunToken(persona: dead.begin.persona ?? "", known: dead.facts.minted, name: name,
-                                                          auth: try dead.credential(), value: dead.mintedValue)
+        let provider = try dead.provider()
+        guard let deletion = try await provider.deleteRunToken(known: dead.facts.minted, name: name, auth: try dead.credential(),
+                                                               value: dead.mintedValue)
         else { return }
         if let token = deletion.token {
             try dead.record(.deleted(token))
