@@ -66,7 +66,7 @@ public final class DeadRun {
     public func credential() throws -> BasicCredential { try services.credential(begin, run: journal.run) }
 
     /// The journal's lack of something a settlement needs (exit 70: keep the journal, look by hand).
-    public func missing(_ what: String) -> some RekeyError { RecoveryServices.MissingRecord(run: journal.run, what: what) }
+    public func missing(_ what: String) -> any RekeyError { RecoveryServices.MissingRecord(run: journal.run, what: what) }
 }
 
 /// What a step says, assessing a dead run, about finishing it.
