@@ -57,14 +57,16 @@ public final class DeadRun {
         try writer.append(record)
     }
 
-    /// The provider client for the server the run's `begin` record names.
-    public func client() throws -> any GiteaAPI { try services.client(begin, run: journal.run) }
+    /// The secret provider the run's `begin` record names (server and persona).
+    public func provider() throws -> any TokenProvider {
+        GiteaProvider(api: try services.client(begin, run: journal.run), persona: begin.persona ?? "")
+    }
 
     /// The vault credential the run's `begin` record names.
     public func credential() throws -> BasicCredential { try services.credential(begin, run: journal.run) }
 
     /// The journal's lack of something a settlement needs (exit 70: keep the journal, look by hand).
-    public func missing(_ what: String) -> some RekeyError { RecoveryServices.MissingRecord(run: journal.run, what: what) }
+    public func missing(_ what: String) -> any RekeyError { RecoveryServices.MissingRecord(run: journal.run, what: what) }
 }
 
 /// What a step says, assessing a dead run, about finishing it.

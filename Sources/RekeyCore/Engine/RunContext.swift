@@ -52,6 +52,11 @@ public final class RunContext {
         self.target = target ?? ConsumerFile(path: playbook.target.file)
     }
 
+    /// The secret provider, with the playbook's provider section bound (Gitea: persona and scopes).
+    public var provider: any TokenProvider {
+        GiteaProvider(api: gitea, persona: playbook.gitea.persona, scopes: playbook.token.scopes)
+    }
+
     /// The operation's event stream, connected by `Engine.run`.
     public var emit: (OperationEvent) -> Void = { _ in }
 

@@ -49,6 +49,7 @@ public struct MintedToken: Sendable {
 public typealias BasicCredential = VaultEntry
 
 /// What rekey needs from Gitea. `GiteaClient` is the live implementation; engine tests use fakes.
+/// Steps, recover and rollback reach it through `TokenProvider` (`GiteaProvider`).
 public protocol GiteaAPI: Sendable {
     func version() async throws(GiteaError) -> String
     func mintToken(persona: String, name: String, scopes: [String], auth: BasicCredential) async throws(GiteaError) -> MintedToken
@@ -86,45 +87,10 @@ extension GiteaAPI {
     }
 }
 
-/// What deleting a run's token did, with a one-line summary for people.
-public struct TokenDeletion: Sendable {
-    /// The token found and deleted (or found gone); nil when none by that name existed.
-    public var token: TokenInfo?
-    public var summary: String
-}
-
 extension GiteaAPI {
-    /// Deletes a run's token: by id when its mint answer is known, else by looking its (unique)
-    /// name up, since the answer may have been lost after the server committed the mint. A 404
-    /// means it is gone already (deleted by a person, or by an earlier attempt). Returns nil when
-    /// there is neither an id nor a name to go by.
-    ///
-    /// With the token's `value` (a run that has its mint answer), a server that has `DELETE
-    /// /api/v1/token` lets the token delete itself, which spends no one-time code.
+    /// `TokenProvider.deleteRunToken` for `persona` (kept for callers that hold a client).
     public func deleteRunToken(persona: String, known: TokenInfo?, name: String?, auth: BasicCredential,
                                value: SecretBytes? = nil) async throws(GiteaError) -> TokenDeletion? {
-        if let known, let value, (try? await deleteOwnToken(value)) == true {
-            return TokenDeletion(token: known,
-                                 summary: "deleted token \(known.id) \(known.name) (…\(known.lastEight)) with its own credential")
-        }
-        var target = known
-        var suffix = ""
-        if target == nil, let name {
-            guard let found = try await findToken(persona: persona, named: name, auth: auth) else {
-                return TokenDeletion(token: nil, summary: "no token named \(name) exists on the server; nothing to delete")
-            }
-            target = found
-            suffix = ", found by name after a lost answer"
-        }
-        guard let target else { return nil }
-        let label = "token \(target.id) \(target.name) (…\(target.lastEight))\(suffix)"
-        let result = await Result.capturing { () async throws(GiteaError) in
-            try await deleteToken(persona: persona, id: target.id, auth: auth)
-        }
-        if case .failure(let error) = result {
-            guard error.status == 404 else { throw error }
-            return TokenDeletion(token: target, summary: "\(label) was already gone")
-        }
-        return TokenDeletion(token: target, summary: "deleted \(label)")
+        try await GiteaProvider(api: self, persona: persona).deleteRunToken(known: known, name: name, auth: auth, value: value)
     }
 }

@@ -66,7 +66,8 @@ struct RollbackCheckStep: Step {
 
             let token = input.oldToken
             let backup = input.backup
-            let probe = await Result.capturing { () async throws(GiteaError) in try await run.gitea.login(of: token) }
+            let provider = run.provider
+            let probe = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
             switch probe {
             case .success(let login) where TokenProbe.matches(login, expected: begin.login):
                 input.log.actions.append(.checked(token: token.redactedTail, login: login))
@@ -114,7 +115,8 @@ struct RollbackProbeStep: Step {
     func perform(_ run: RunContext) async throws -> StepResult {
         try await input.log.failing {
             let token = input.oldToken
-            let after = await Result.capturing { () async throws(GiteaError) in try await run.gitea.login(of: token) }
+            let provider = run.provider
+            let after = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
             guard case .success(let login) = after else {
                 input.log.actions.append(.probeFailed)
                 return StepResult("the restored token did not probe fine")
@@ -138,10 +140,10 @@ struct RollbackDeleteStep: Step {
                 CrashPoint.reach("rollback-before-done")
                 return StepResult("kept")
             }
-            let persona = input.undoneBegin.persona ?? ""
+            let provider = run.provider
             let credential = input.credential
             let result = await Result.capturing { () async throws(GiteaError) in
-                try await run.gitea.deleteRunToken(persona: persona, known: minted, name: nil, auth: credential)
+                try await provider.deleteRunToken(known: minted, name: nil, auth: credential)
             }
             if let reason = result.failureDescription {
                 throw UndoneTokenLeft(file: input.file, token: input.tokenLabel ?? "the token", reason: reason, consumer: input.request.consumer)

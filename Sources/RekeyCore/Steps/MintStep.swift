@@ -15,11 +15,12 @@ public struct MintStep: Step {
         let name = playbook.tokenName(run: run.run.value, date: run.startedAt)
         run.facts.tokenName = name
 
-        try run.record(.minting(tokenName: name, deadline: Int(run.gitea.exchangeDeadline.components.seconds)))
+        let provider = run.provider
+        try run.record(.minting(tokenName: name, deadline: Int(provider.exchangeDeadline.components.seconds)))
 
         CrashPoint.reach("mint-before-request")
         run.facts.mintAttempted = true
-        let result = await Self.mintRetrying(run, name: name, credential: credential)
+        let result = await Self.mintRetrying(run, provider: provider, name: name, credential: credential)
         if case .failure(let error) = result, !Self.mayHaveMinted(error) {
             run.facts.mintAttempted = false  // the server certainly minted nothing: nothing to look for
         }
@@ -37,23 +38,22 @@ public struct MintStep: Step {
     /// never blind: before each retry the name is looked up, and a token found by it (a proxy gave
     /// up while gitea committed) is deleted by id first, so that at most one token of the run exists.
     /// A lost answer or a timeout is not retried here: compensation and recover find it by name.
-    static func mintRetrying(_ run: RunContext, name: String, credential: BasicCredential) async -> Result<MintedToken, GiteaError> {
-        let playbook = run.playbook, persona = playbook.gitea.persona
+    static func mintRetrying(_ run: RunContext, provider: any TokenProvider, name: String, credential: BasicCredential) async -> Result<MintedToken, GiteaError> {
         var attempt = 1
         while true {
             let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
-                try await run.gitea.mintToken(persona: persona, name: name, scopes: playbook.token.scopes, auth: credential)
+                try await provider.mint(name: name, auth: credential)
             }
             guard case .failure(let error) = result, attempt < run.mintRetry.attempts,
                   let status = error.status, [502, 503, 504].contains(status) else { return result }
             let lookup = await Result.capturing { () async throws(GiteaError) -> TokenInfo? in
-                try await run.gitea.findToken(persona: persona, named: name, auth: credential)
+                try await provider.find(named: name, auth: credential)
             }
             switch lookup {
             case .failure: return result
             case .success(let found?):
                 let deleted = await Result.capturing { () async throws(GiteaError) in
-                    try await run.gitea.deleteToken(persona: persona, id: found.id, auth: credential)
+                    try await provider.delete(id: found.id, auth: credential)
                 }
                 if case .failure = deleted { return result }
             case .success(nil): break
@@ -94,14 +94,13 @@ public struct MintStep: Step {
     private func deleteRunToken(_ run: RunContext) async throws -> String? {
         guard run.facts.mintAttempted else { return nil }
         let credential = try run.requireCredential()
-        let persona = run.playbook.gitea.persona
         if let minted = run.minted, run.facts.rewriteAttempted, try run.target.holds(minted.value) {
             // Never delete the token the consumer's file holds: that would break the consumer.
             // (It happens only when restoring the file failed; the run then needs attention.)
             throw TokenStillInUse(path: run.playbook.target.file, token: "token \(minted.info.id) (…\(minted.info.lastEight))")
         }
-        let deletion = try await run.gitea.deleteRunToken(persona: persona, known: run.minted?.info, name: run.facts.tokenName, auth: credential,
-                                                          value: run.minted?.value)
+        let deletion = try await run.provider.deleteRunToken(known: run.minted?.info, name: run.facts.tokenName, auth: credential,
+                                                             value: run.minted?.value)
         return deletion?.summary
     }
 }
@@ -116,9 +115,9 @@ extension MintStep {
         let name = minting?.tokenName
         guard dead.facts.minted != nil || name != nil else { return }
         if dead.facts.minted == nil, let minting { try await dead.services.awaitMintDeadline(minting) }
-        let api = try dead.client()
-        guard let deletion = try await api.deleteRunToken(persona: dead.begin.persona ?? "", known: dead.facts.minted, name: name,
-                                                          auth: try dead.credential(), value: dead.mintedValue)
+        let provider = try dead.provider()
+        guard let deletion = try await provider.deleteRunToken(known: dead.facts.minted, name: name, auth: try dead.credential(),
+                                                               value: dead.mintedValue)
         else { return }
         if let token = deletion.token {
             try dead.record(.deleted(token))

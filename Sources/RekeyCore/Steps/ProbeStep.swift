@@ -10,7 +10,7 @@ public struct ProbeStep: Step {
         guard let expected = run.playbook.probe?.login else { throw EngineError.missingPrerequisite("probe.login", step: "validate") }
         let login: String
         do {
-            login = try await run.gitea.login(of: minted.value)
+            login = try await run.provider.probe(minted.value)
         } catch {
             // A disabled account (or one that must change its password) is not a probe failure of
             // the token: exit 77, with the server's diagnosis.
@@ -34,8 +34,8 @@ public struct ProbeStep: Step {
     /// other failure to ask leaves the run unfinished.
     public func assess(_ dead: DeadRun) async throws -> Assessment {
         guard let token = dead.mintedValue, try dead.fileHoldsNewToken() else { return .mustUndo }
-        let api = try dead.client()
-        let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: token) }
+        let provider = try dead.provider()
+        let probe = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
         switch probe {
         case .success(let login) where TokenProbe.matches(login, expected: dead.begin.login):
             dead.provenLogin = login

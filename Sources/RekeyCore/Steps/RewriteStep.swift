@@ -65,16 +65,24 @@ extension RewriteStep {
     public func settle(from dead: DeadRun) async throws {
         guard dead.mustUndo, let target = dead.target else { return }
         if try dead.fileHoldsNewToken() {
-            let file = target.path
-            guard let backup = dead.journal.first(.backedUp)?.backup, let consumer = dead.journal.consumer,
-                  let original = dead.begin.sha256 else { throw dead.missing("a backup record") }
-            let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: dead.journal.run, sealer: dead.services.sealer)
-            try target.restore(bytes, expectedSHA256: original, backup: backup)
-            try dead.record(.rewritten(before: nil, after: original, detail: "restored from \(backup)"))
-            dead.note(.restored(file: file, backup: backup))
+            try restoreBackup(dead, target: target)
         } else if let current = target.readIfPossible(), let original = dead.begin.sha256, Digest.sha256Hex(current) != original {
             dead.note(.fileEditedDuringRotation(file: target.path))
         }
+    }
+
+    private func restoreBackup(_ dead: DeadRun, target: ConsumerFile) throws {
+        let file = target.path
+        let backup = dead.journal.first(.backedUp)?.backup
+        let consumer = dead.journal.consumer
+        let original = dead.begin.sha256
+        guard let backup, let consumer, let original else {
+            throw RecoveryServices.MissingRecord(run: dead.journal.run, what: "a backup record")
+        }
+        let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: dead.journal.run, sealer: dead.services.sealer)
+        try target.restore(bytes, expectedSHA256: original, backup: backup)
+        try dead.record(.rewritten(before: nil, after: original, detail: "restored from \(backup)"))
+        dead.note(.restored(file: file, backup: backup))
     }
 }
 
