@@ -107,3 +107,30 @@ struct StuckAndSignalEndToEndTests {
         }
     }
 }
+
+@Suite("unattended: an unfinished run is recovered first")
+struct UnfinishedRunEndToEndTests {
+    @Test("a run killed after the rewrite is finished by the next unattended run, which counts it as a rotation (not due)")
+    func recoveredFirst() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            try host.writePlaybook(extra: "every: 30d")
+            let killed = try await host.rekey(["run", host.playbookPath], environment: ["REKEY_TEST_CRASH_AT": "after-rewrite"])
+            #expect(killed.signalled, "\(killed.combined)")
+            let marker = host.statePath + "/runs/active/\(host.consumer)"
+            let crashedRun = try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let result = try await host.unattended(["--json"])
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(result.combined)")
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let consumer = try #require((json?["consumers"] as? [[String: Any]])?.first)
+            #expect(consumer["outcome"] as? String == "not-due")
+            #expect(Set(consumer.keys) == ["consumer", "playbook", "outcome", "changed", "failed", "msg", "rc", "run", "token", "drift"])
+            #expect(Set(json?.keys.map { $0 } ?? []) == ["changed", "failed", "msg", "rc", "consumers"])
+            let record = try host.statusRecord(host.consumer)
+            #expect(record["lastRun"] as? String == crashedRun && record["lastOutcome"] as? String == "rotated")
+            #expect(host.currentToken != host.oldToken)
+            #expect(try await host.client.login(of: SecretBytes(utf8: host.currentToken)) == host.persona)
+        }
+    }
+}
