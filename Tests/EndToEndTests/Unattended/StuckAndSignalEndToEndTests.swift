@@ -83,6 +83,12 @@ struct StuckAndSignalEndToEndTests {
             for _ in 0..<200 where !FileManager.default.fileExists(atPath: marker) { try await Task.sleep(for: .milliseconds(25)) }
             kill(process.processIdentifier, SIGTERM)
             #expect(await waitForExit(process) == 75)
+            // The signal came while the mint was in flight: the rewrite never started, the token
+            // minted was deleted in the same run, and a stop never counts towards stuck.
+            #expect(host.currentToken == host.oldToken)
+            let record = try host.statusRecord(host.consumer)
+            #expect(record["lastExitCode"] as? Int == 75 && record["failuresInRow"] as? Int == 0, "\(record)")
+            #expect(await host.serverTokens().count == 1)
             let recover = try await host.rekey(["recover"])
             #expect(recover.status == 0, "\(recover.combined)")
             #expect(!FileManager.default.fileExists(atPath: marker))
