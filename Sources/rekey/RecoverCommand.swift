@@ -29,6 +29,7 @@ extension Rekey {
                     server.journaledClient(url: url, transport: transport, state: global.state)
                 }
                 let outcomes = await recovery.recoverAll(consumer: consumer)
+                StatusBook(state: global.state, sealer: sealer).record(outcomes)
                 await transport.shutdown()
                 if json {
                     printJSON(outcomes.map(RecoveryPrinter.JSON.init))

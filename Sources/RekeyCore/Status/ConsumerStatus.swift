@@ -94,6 +94,24 @@ public struct ConsumerStatus: Codable, Sendable, Equatable {
         }
     }
 
+    /// A rotation that `recover` finished (the file held the run's token and it authenticated):
+    /// a verified rotation like any other. Its token's last eight is not known here, so drift is
+    /// not judged until the next rotation.
+    public mutating func recordFinishedByRecover(run: String, at now: Int) {
+        lastRun = run
+        lastRunAt = now
+        lastSuccessAt = now
+        lastOutcome = .rotated
+        lastExitCode = 0
+        lastError = nil
+        failuresInRow = 0
+        stuck = false
+        tokenValid = true
+        tokenLastEight = nil
+        tokenName = nil
+        drift = false
+    }
+
     /// 69 (server unreachable), 75 (busy, or stopped by a signal) never count towards stuck: an
     /// outage must not make a fleet stuck.
     public static func countsAsFailure(exitCode: Int32) -> Bool {

@@ -154,15 +154,10 @@ public struct UnattendedRun: Sendable {
                 return result(.needsAttention, "an unfinished run \(run) could not be settled: \(outcome.state)",
                               ExitStatus(rawValue: outcome.exitCode) ?? .software, step: "recover", next: "rekey recover")
             }
-            if outcome.actions.contains(where: { if case .finished = $0 { true } else { false } }) {
+            if outcome.finishedRotation {
                 book.update(playbook.consumer) { status in
                     status.describe(playbook)
-                    status.lastRun = run
-                    status.lastRunAt = Int(now().timeIntervalSince1970)
-                    status.lastSuccessAt = status.lastRunAt
-                    status.lastOutcome = .rotated
-                    status.failuresInRow = 0
-                    status.stuck = false
+                    status.recordFinishedByRecover(run: run, at: Int(now().timeIntervalSince1970))
                 }
             }
         }

@@ -83,6 +83,12 @@ struct StuckAndSignalEndToEndTests {
             for _ in 0..<200 where !FileManager.default.fileExists(atPath: marker) { try await Task.sleep(for: .milliseconds(25)) }
             kill(process.processIdentifier, SIGTERM)
             #expect(await waitForExit(process) == 75)
+            // The signal came while the mint was in flight: the rewrite never started, the token
+            // minted was deleted in the same run, and a stop never counts towards stuck.
+            #expect(host.currentToken == host.oldToken)
+            let record = try host.statusRecord(host.consumer)
+            #expect(record["lastExitCode"] as? Int == 75 && record["failuresInRow"] as? Int == 0, "\(record)")
+            #expect(await host.serverTokens().count == 1)
             let recover = try await host.rekey(["recover"])
             #expect(recover.status == 0, "\(recover.combined)")
             #expect(!FileManager.default.fileExists(atPath: marker))
@@ -104,6 +110,33 @@ struct StuckAndSignalEndToEndTests {
             #expect(ContinuousClock.now - started < .seconds(20))
             #expect(await host.requests(since: start).isEmpty)
             #expect(host.currentToken == host.oldToken)
+        }
+    }
+}
+
+@Suite("unattended: an unfinished run is recovered first")
+struct UnfinishedRunEndToEndTests {
+    @Test("a run killed after the rewrite is finished by the next unattended run, which counts it as a rotation (not due)")
+    func recoveredFirst() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            try host.writePlaybook(extra: "every: 30d")
+            let killed = try await host.rekey(["run", host.playbookPath], environment: ["REKEY_TEST_CRASH_AT": "after-rewrite"])
+            #expect(killed.signalled, "\(killed.combined)")
+            let marker = host.statePath + "/runs/active/\(host.consumer)"
+            let crashedRun = try String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let result = try await host.unattended(["--json"])
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(result.combined)")
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let consumer = try #require((json?["consumers"] as? [[String: Any]])?.first)
+            #expect(consumer["outcome"] as? String == "not-due")
+            #expect(Set(consumer.keys) == ["consumer", "playbook", "outcome", "changed", "failed", "msg", "rc", "run", "token", "drift"])
+            #expect(Set(json?.keys.map { $0 } ?? []) == ["changed", "failed", "msg", "rc", "consumers"])
+            let record = try host.statusRecord(host.consumer)
+            #expect(record["lastRun"] as? String == crashedRun && record["lastOutcome"] as? String == "rotated")
+            #expect(host.currentToken != host.oldToken)
+            #expect(try await host.client.login(of: SecretBytes(utf8: host.currentToken)) == host.persona)
         }
     }
 }
