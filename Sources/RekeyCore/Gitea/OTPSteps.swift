@@ -102,14 +102,15 @@ public struct FileOTPSteps: OTPStepLedger {
         let lockPath = PathName.join(state.locksDirectory, ".otp-\(key).lock")
         let stepDirectory = PathName.join(state.root, "otp")
         let stepPath = PathName.join(stepDirectory, "\(key).step")
+        let files: StateFiles
+        let lockFD: Int32
         do {
-            try Directories.make(state.locksDirectory, mode: 0o700)
-            try Directories.make(stepDirectory, mode: 0o700)
+            files = try state.files()
+            try files.makeDirectory(stepDirectory)
+            lockFD = try files.openLockFile(lockPath)
         } catch {
-            throw OTPStepError.file(error)
+            throw OTPStepError.file(error as? FileError ?? FileError(path: state.root, operation: .open, errno: EIO))
         }
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard lockFD >= 0 else { throw OTPStepError.file(FileError(path: lockPath, operation: .create, errno: errno)) }
         while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR else {
@@ -125,7 +126,7 @@ public struct FileOTPSteps: OTPStepLedger {
         let unlock = { flock(lockFD, LOCK_UN); close(lockFD); return () }
         do throws(GiteaError) {
             let step = try choose(Self.read(stepPath))
-            try Self.write(step, to: stepPath)
+            try Self.write(step, to: stepPath, files: files)
             return OTPClaim(step: step, onRelease: unlock)
         } catch {
             unlock()
@@ -147,9 +148,13 @@ public struct FileOTPSteps: OTPStepLedger {
 
     /// Written in place under the lock and fsynced, before the code leaves: a crash right after
     /// sending still leaves the step recorded.
-    static func write(_ step: UInt64, to path: String) throws(GiteaError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw OTPStepError.file(FileError(path: path, operation: .create, errno: errno)) }
+    static func write(_ step: UInt64, to path: String, files: StateFiles) throws(GiteaError) {
+        let fd: Int32
+        do throws(FileError) {
+            fd = try files.open(path, flags: O_WRONLY | O_CREAT)
+        } catch {
+            throw OTPStepError.file(error)
+        }
         defer { close(fd) }
         let text = Array("\(step)\n".utf8)
         let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

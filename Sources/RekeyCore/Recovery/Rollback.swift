@@ -113,7 +113,15 @@ public struct Rollback {
         }
 
         let document = EnvDocument(contents: restored, path: backup)
-        let oldToken = try document.value(of: key)
+        let oldToken: SecretBytes
+        do {
+            oldToken = try document.value(of: key)
+        } catch {
+            // A backup an earlier release took may hold lines today's parser refuses to edit; it is
+            // restored byte for byte and its token only probed, so a plain KEY= line is enough.
+            guard let lenient = document.lenientValue(of: key) else { throw error }
+            oldToken = lenient
+        }
         let credential = try services.credential(begin, run: target.run)
         let probe = await Result.capturing { () async throws(GiteaError) in try await api.login(of: oldToken) }
         var actions: [Action] = []

@@ -60,7 +60,7 @@ extension KeyRotation {
                 let path = PathName.join(directory, name)
                 var info = stat()
                 guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-                try AtomicFile.remove(path)
+                try state.files().remove(path)
                 removed += 1
             }
         }
@@ -73,13 +73,15 @@ extension KeyRotation {
 struct BlobResealer {
     let old: Sealer
     let new: Sealer
+    /// The state directory's descriptor, through which re-sealed files are written.
+    let files: StateFiles
 
     /// Re-seals one file; `rewritten` is false when it was already under the new key.
     func reseal(_ file: SealedFile) throws -> (records: Int, rewritten: Bool) {
         let bytes = try AtomicFile.readBytes(file.path)
         guard file.kind == .journalRecord else {
             guard let blob = try reseal(bytes, kind: file.kind, source: file.path) else { return (1, false) }
-            try AtomicFile.replace(file.path, with: blob)
+            try files.replace(file.path, with: blob)
             return (1, true)
         }
         var output: [UInt8] = []
@@ -91,7 +93,7 @@ struct BlobResealer {
             changed = changed || resealed != nil
         }
         guard changed || frames.tornTail else { return (frames.blobs.count, false) }
-        try AtomicFile.replace(file.path, with: output)
+        try files.replace(file.path, with: output)
         return (frames.blobs.count, true)
     }
 
