@@ -35,6 +35,7 @@ public struct ActiveRun: Sendable {
 
     public func mark(consumer: String, run: String) throws {
         try state.files().replace(path(consumer: consumer), with: Array((run + "\n").utf8))
+        RunIndex.record(state: state, consumer: consumer, run: run)
     }
 
     public func clear(consumer: String) throws {

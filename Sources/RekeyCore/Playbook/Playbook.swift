@@ -21,6 +21,8 @@ public struct Playbook: Sendable, Equatable {
     public var keepBackups: Int
     /// Backups older than this are pruned (retention), in seconds.
     public var maxBackupAgeSeconds: Int
+    /// How many run journals of this consumer to keep whole (`keep_runs`, see `Playbook+KeepRuns`).
+    public var keepRuns = Playbook.defaultKeepRuns
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).

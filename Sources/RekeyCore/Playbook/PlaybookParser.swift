@@ -6,7 +6,7 @@ import Yams
 struct PlaybookParser {
     let reader: PlaybookReader
 
-    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"]
+    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age", "keep_runs"]
     static let giteaKeys = ["url", "persona", "auth", "insecure_http", "ca_file"]
     static let tokenKeys = ["name", "scopes"]
     static let targetKeys = ["file", "key", "comment"]
@@ -68,7 +68,7 @@ struct PlaybookParser {
         var maxAge = Playbook.defaultMaxBackupAgeSeconds
         if let ageNode = top["max_backup_age"] { maxAge = try backupAge(ageNode) }
 
-        let playbook = Playbook(
+        var playbook = Playbook(
             sourcePath: reader.file, version: version, consumer: consumer,
             gitea: .init(url: url, persona: persona, auth: auth, insecureHTTP: insecureHTTP, caFile: caFile),
             token: .init(nameTemplate: nameTemplate, scopes: scopes),
@@ -90,6 +90,7 @@ struct PlaybookParser {
             throw reader.error(at: nameNode, "token.name renders to \(longest.count) characters with a 32-character run id, more than gitea's \(Self.maxTokenNameLength)",
                                "shorten token.name")
         }
+        if let node = top["keep_runs"] { playbook.keepRuns = try keepRuns(node) }
         return playbook
     }
 

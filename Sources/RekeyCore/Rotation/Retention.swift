@@ -117,7 +117,15 @@ public enum Retention {
         for removed in outcome.removed {
             logger.info("pruned a backup", metadata: ["consumer": "\(playbook.consumer)", "path": "\(removed.path)"])
         }
-        let detail = outcome.summary(keep: playbook.keepBackups, maxAgeSeconds: playbook.maxBackupAgeSeconds)
+        var detail = outcome.summary(keep: playbook.keepBackups, maxAgeSeconds: playbook.maxBackupAgeSeconds)
+        let folding = RunFolding.fold(state: state, sealer: sealer, consumer: playbook.consumer, keep: playbook.keepRuns)
+        if !folding.folded.isEmpty {
+            detail += "; folded \(folding.folded.count) old run journal\(folding.folded.count == 1 ? "" : "s") into the history summary (keep_runs \(playbook.keepRuns))"
+        }
+        if let problem = folding.problem {
+            detail += "; warning: could not fold old run journals: \(problem)"
+            logger.warning("could not fold old run journals", metadata: ["consumer": "\(playbook.consumer)"])
+        }
         let elapsed = ContinuousClock.now - started
         return StepReport(step: stepName, outcome: .ok,
                           detail: detail,

@@ -32,6 +32,9 @@ extension KeyRotation {
         for name in try Directories.entries(state.runsDirectory).sorted() where name.hasSuffix(".journal") && !name.hasPrefix(".") {
             files.append(try regular(PathName.join(state.runsDirectory, name), kind: .journalRecord))
         }
+        for consumer in RunSummary.consumers(state: state, only: nil).sorted() {
+            files.append(try regular(RunSummary.path(state, consumer: consumer), kind: .journalRecord))
+        }
         var info = stat()
         if lstat(state.inventoryPath, &info) == 0 {
             files.append(try regular(state.inventoryPath, kind: .inventory))
@@ -50,7 +53,7 @@ extension KeyRotation {
     /// holding sealed files. Called under the exclusive lock, when no write can be in flight; such a
     /// file may hold an old-key blob. Returns how many were removed.
     func removeTempLeftovers() throws -> Int {
-        var directories = [state.root, state.vaultDirectory, state.runsDirectory]
+        var directories = [state.root, state.vaultDirectory, state.runsDirectory, RunSummary.directory(state)]
         for consumer in try Directories.entries(state.backupsDirectory).sorted() where !consumer.hasPrefix(".") {
             directories.append(state.backupDirectory(consumer: consumer))
         }
