@@ -31,6 +31,8 @@ extension Rekey.BackupCommand {
         @Argument(help: "The escrowed backup file (backups/<consumer>/<basename>.bak.<epoch>.escrow).") var file: String
         @Option(name: .customLong("recovery-private-key"), help: "The recovery private key file.") var recoveryPrivateKey: String
         @Option(name: .customLong("restore-to"), help: "Write the backup's bytes atomically to this path.") var restoreTo: String?
+        @Option(name: .customLong("state-dir"), help: "State directory whose file lock --restore-to takes (env REKEY_STATE_DIR; default /var/lib/rekey).")
+        var stateDir: String?
 
         func run() async throws {
             try await reportingErrors {
@@ -41,6 +43,11 @@ extension Rekey.BackupCommand {
                 let what = Self.describe(context: opened.context)
                 if let restoreTo {
                     // The place is often an env file in an application's directory: the same rules as a rotation.
+                    // Under the file's lock, so no rotation of it runs meanwhile. A state directory that
+                    // does not exist (a restore on a rebuilt host) has no rekey running against it.
+                    let state = StateDirectory(root: stateDir ?? ProcessInfo.processInfo.environment["REKEY_STATE_DIR"] ?? StateDirectory.defaultRoot)
+                    let fileLock: ConsumerLock? = try access(state.root, F_OK) == 0 ? TargetLock.acquire(state, file: restoreTo) : nil
+                    defer { fileLock?.release() }
                     let place = ConsumerFile(path: restoreTo, allowMissing: true)
                     try place.open()
                     try place.replace(with: opened.bytes)

@@ -18,12 +18,19 @@ extension Rekey {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Only this consumer's runs.") var consumer: String?
         @Flag(help: "Print one JSON array instead of lines.") var json = false
+        @Option(help: "Show at most this many runs, newest first (0: all).") var limit = History.defaultLimit
+        @Option(help: "Only runs older than this run id (the last one of the previous page).") var before: String?
+
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
+        }
 
         func run() async throws {
             try await reportingErrors {
                 if let consumer { try SafeName.validate(consumer, what: "consumer") }
                 let sealer = Sealer(key: try global.loadKey())
-                let entries = History.entries(state: global.state, sealer: sealer, consumer: consumer)
+                let entries = History.entries(state: global.state, sealer: sealer, consumer: consumer,
+                                              limit: limit == 0 ? nil : limit, before: before)
                 if json {
                     printJSON(entries)
                     return
@@ -32,6 +39,9 @@ extension Rekey {
                     say("no runs" + (consumer.map { " of consumer \($0)" } ?? "") + " in \(global.state.runsDirectory)")
                 }
                 for entry in entries { HistoryPrinter.print(entry) }
+                if limit > 0, entries.count == limit, let last = entries.last {
+                    say("(the newest \(limit) runs; older ones: rekey history\(consumer.map { " " + $0 } ?? "") --before \(last.run))")
+                }
             }
         }
     }
@@ -49,6 +59,7 @@ enum HistoryPrinter {
             if token.deleted { line += ", deleted" }
         }
         if let code = entry.exitCode, code != 0 { line += "  exit \(code)" }
+        if entry.folded == true { line += "  (journal folded into the summary)" }
         say(line)
         if let backup = entry.backup {
             switch entry.backupStatus {

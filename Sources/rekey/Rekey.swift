@@ -34,6 +34,7 @@ struct Rekey: AsyncParsableCommand {
 
     /// Core dumps off and the process non-dumpable before any argument is parsed or secret read.
     static func main() async {
+        PhaseTrace.begin()
         if let problem = ProcessHygiene.harden() {
             FileHandle.standardError.write(Data("rekey: \(problem)\n".utf8))
             Foundation.exit(ExitStatus.software.rawValue)

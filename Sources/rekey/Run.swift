@@ -29,8 +29,11 @@ extension Rekey {
             if unattendedOptions.unattended { return try await runUnattended() }
             let printer = RunPrinter(json: json)
             let status: ExitStatus = await printer.guarding {
+                PhaseTrace.mark("arguments")
                 let book = try Playbook.load(path: playbook, environment: global.environment)
+                PhaseTrace.mark("playbook")
                 let sealer = Sealer(key: try global.loadKey())
+                PhaseTrace.mark("key")
                 let transport = try server.transport(playbookCAFile: book.gitea.caFile)
                 do {
                     let gitea = try server.client(url: book.gitea.url, transport: transport, state: global.state,
@@ -42,17 +45,23 @@ extension Rekey {
                         status = .ok
                     } else {
                         let rotation = Rotation(playbook: book, state: global.state, sealer: sealer, gitea: gitea, logger: global.logger())
-                        let report = try await rotation.run(onEvent: printer.event)
+                        PhaseTrace.mark("client")
+                        let report = try await rotation.run(onEvent: { event in
+                            if case .stepFinished(let step) = event { PhaseTrace.mark(step.step) }
+                            printer.event(event)
+                        })
                         printer.finish(report)
                         status = ExitStatus(rawValue: report.exitCode) ?? .software
                     }
                     await transport.shutdown()
+                    PhaseTrace.mark("client-shutdown")
                     return status
                 } catch {
                     await transport.shutdown()
                     throw error
                 }
             }
+            PhaseTrace.end()
             if status != .ok { throw ExitCode(status.rawValue) }
         }
     }

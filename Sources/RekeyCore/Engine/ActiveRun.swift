@@ -34,12 +34,12 @@ public struct ActiveRun: Sendable {
     }
 
     public func mark(consumer: String, run: String) throws {
-        try Directories.make(directory, mode: 0o700)
-        try AtomicFile.replace(path(consumer: consumer), with: Array((run + "\n").utf8))
+        try state.files().replace(path(consumer: consumer), with: Array((run + "\n").utf8))
+        RunIndex.record(state: state, consumer: consumer, run: run)
     }
 
     public func clear(consumer: String) throws {
-        try AtomicFile.remove(path(consumer: consumer))
+        try state.files().remove(path(consumer: consumer))
     }
 }
 

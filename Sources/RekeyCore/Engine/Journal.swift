@@ -10,12 +10,14 @@ import Foundation
 public final class Journal {
     public let path: String
     public let run: RunID
+    private let state: StateDirectory
     private let sealer: Sealer
     private var sequence = 0
     private var descriptor: Int32 = -1
 
     public init(state: StateDirectory, run: RunID, sealer: Sealer) {
         self.path = state.journalPath(run: run.value)
+        self.state = state
         self.run = run
         self.sealer = sealer
     }
@@ -26,8 +28,10 @@ public final class Journal {
         let reopened = Journal(state: state, run: RunID(journal.run), sealer: sealer)
         reopened.sequence = journal.records.count
         if journal.tornTail {
-            guard truncate(journal.path, off_t(journal.validLength)) == 0 else {
-                throw JournalError(path: journal.path, operation: .system("truncate", errno))
+            do {
+                try state.files().truncate(journal.path, to: journal.validLength)
+            } catch {
+                throw JournalError(path: journal.path, operation: .system("truncate", (error as? FileError)?.errno ?? EIO))
             }
         }
         return reopened
@@ -55,6 +59,7 @@ public final class Journal {
         }
         let blob = sealer.seal(plaintext, kind: .journalRecord, context: Self.context(run: run.value, sequence: sequence))
         try writeAll(JournalFrames.frame(blob))
+        FsyncCounter.count()
         guard fsync(descriptor) == 0 else { throw JournalError(path: path, operation: .system("fsync", errno)) }
         sequence += 1
     }
@@ -94,17 +99,12 @@ public final class Journal {
 
     private func openIfNeeded() throws(JournalError) {
         guard descriptor < 0 else { return }
-        let created = access(path, F_OK) != 0
-        descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw JournalError(path: path, operation: .system("open", errno)) }
-        if created {
-            // The journal's existence must survive a power cut: recover reads a missing journal
-            // as "the run changed nothing".
-            do throws(FileError) {
-                try AtomicFile.syncDirectory(of: path)
-            } catch {
-                throw JournalError(path: path, operation: .system("fsync the directory of", error.errno))
-            }
+        // A new journal's name is fsynced into runs/ before the first record: its existence must
+        // survive a power cut, since recover reads a missing journal as "the run changed nothing".
+        do {
+            descriptor = try state.files().openForAppend(path)
+        } catch {
+            throw JournalError(path: path, operation: .system("open", (error as? FileError)?.errno ?? EIO))
         }
     }
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 import NIOSSL
 
@@ -86,8 +87,33 @@ public protocol HTTPTransport: Sendable {
 ///
 /// TLS verification is always on (certificate chain and host name). A private CA is added to the
 /// system's trust roots with `caFile` (PEM), read once, at construction.
-public final class LiveHTTPTransport: HTTPTransport {
-    private let client: HTTPClient
+public final class LiveHTTPTransport: HTTPTransport, @unchecked Sendable {
+    private let configuration: HTTPClient.Configuration
+    private let mutex = NSLock()
+    private var made: HTTPClient?
+
+    /// The event loops of every transport in the process: at most two threads (rekey talks to one
+    /// server at a time per consumer; NIO multiplexes many connections on a thread), created on the
+    /// first exchange, never at start-up, and never shut down (the process exits).
+    private static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: min(2, System.coreCount))
+
+    /// The client if one was made (shutdown must not make one).
+    private func currentClient() -> HTTPClient? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return made
+    }
+
+    /// The one client, created on the first exchange: a command that never reaches the server
+    /// starts no event loop.
+    private var client: HTTPClient {
+        mutex.lock()
+        defer { mutex.unlock() }
+        if let made { return made }
+        let client = HTTPClient(eventLoopGroup: Self.eventLoops, configuration: configuration)
+        made = client
+        return client
+    }
     /// Largest body rekey accepts from Gitea; a page of 50 tokens is a few KiB.
     public static let maxBodyBytes = 1024 * 1024
 
@@ -109,7 +135,7 @@ public final class LiveHTTPTransport: HTTPTransport {
             tls.certificateVerification = .fullVerification
             configuration.tlsConfiguration = tls
         }
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.configuration = configuration
     }
 
     public func send(_ exchange: HTTPExchange, timeout: Duration) async throws(TransportFailure) -> HTTPAnswer {
@@ -153,7 +179,8 @@ public final class LiveHTTPTransport: HTTPTransport {
     }
 
     public func shutdown() async {
-        try? await client.shutdown()
+        let client = currentClient()
+        try? await client?.shutdown()
     }
 
     private static func classify(_ error: HTTPClientError) -> TransportFailure {

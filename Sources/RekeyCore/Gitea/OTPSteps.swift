@@ -108,15 +108,16 @@ public struct FileOTPSteps: OTPStepLedger {
         let lockPath = PathName.join(state.locksDirectory, ".otp-\(key).lock")
         let stepDirectory = PathName.join(state.root, "otp")
         let stepPath = PathName.join(stepDirectory, "\(key).step")
-        do {
-            try Directories.make(state.locksDirectory, mode: 0o700)
-            try Directories.make(stepDirectory, mode: 0o700)
-        } catch {
-            throw OTPStepError.file(error)
-        }
+        let files: StateFiles
         let lockFD: Int32
         do {
-            lockFD = try Flock.open(lockPath)
+            files = try state.files()
+            try files.makeDirectory(stepDirectory)
+            lockFD = try files.openLockFile(lockPath)
+        } catch {
+            throw OTPStepError.file(error as? FileError ?? FileError(path: state.root, operation: .open, errno: EIO))
+        }
+        do {
             try await Flock.lock(lockFD, LOCK_EX, path: lockPath, until: deadline) { OTPStepError.busy(persona) }
         } catch let error as GiteaError {
             throw error
@@ -128,7 +129,7 @@ public struct FileOTPSteps: OTPStepLedger {
         let unlock = { flock(lockFD, LOCK_UN); close(lockFD); return () }
         do throws(GiteaError) {
             let step = try choose(Self.read(stepPath))
-            try Self.write(step, to: stepPath)
+            try Self.write(step, to: stepPath, files: files)
             return OTPClaim(step: step, onRelease: unlock)
         } catch {
             unlock()
@@ -150,9 +151,13 @@ public struct FileOTPSteps: OTPStepLedger {
 
     /// Written in place under the lock and fsynced, before the code leaves: a crash right after
     /// sending still leaves the step recorded.
-    static func write(_ step: UInt64, to path: String) throws(GiteaError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw OTPStepError.file(FileError(path: path, operation: .create, errno: errno)) }
+    static func write(_ step: UInt64, to path: String, files: StateFiles) throws(GiteaError) {
+        let fd: Int32
+        do throws(FileError) {
+            fd = try files.open(path, flags: O_WRONLY | O_CREAT)
+        } catch {
+            throw OTPStepError.file(error)
+        }
         defer { close(fd) }
         let text = Array("\(step)\n".utf8)
         let written = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

@@ -29,6 +29,8 @@ public struct Playbook: Sendable, Equatable {
     public var reload: Reload? = nil
     /// `revoke_grace`, `revoke_quiet`, `revoke_without_usage_data` (Playbook+Revocation.swift).
     public var revocation = RevocationPolicy()
+    /// How many run journals of this consumer to keep whole (`keep_runs`, see `Playbook+KeepRuns`).
+    public var keepRuns = Playbook.defaultKeepRuns
 
     public struct Gitea: Sendable, Equatable {
         /// The server root, `${NAME}` expanded, without a trailing slash (the client adds `/api/v1`).

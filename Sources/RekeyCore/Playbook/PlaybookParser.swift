@@ -6,7 +6,7 @@ import Yams
 struct PlaybookParser {
     let reader: PlaybookReader
 
-    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + Self.scheduleKeys + ["reload"] + RevocationPolicy.keys
+    static let topKeys = ["version", "consumer", "gitea", "token", "target", "probe", "steps", "keep_backups", "max_backup_age"] + Self.scheduleKeys + ["reload"] + RevocationPolicy.keys + ["keep_runs"]
     static let giteaKeys = ["url", "persona", "auth", "insecure_http", "ca_file"]
     static let tokenKeys = ["name", "scopes"]
     static let targetKeys = ["file", "key", "comment"]
@@ -95,6 +95,7 @@ struct PlaybookParser {
             throw reader.error(at: nameNode, "token.name renders to \(longest.count) characters with a 32-character run id, more than gitea's \(Self.maxTokenNameLength)",
                                "shorten token.name")
         }
+        if let node = top["keep_runs"] { playbook.keepRuns = try keepRuns(node) }
         return playbook
     }
 

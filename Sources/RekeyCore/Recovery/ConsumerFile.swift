@@ -79,9 +79,12 @@ public final class ConsumerFile: @unchecked Sendable {
 
     /// Temp files that an interrupted replace left next to the file (`.<name>.rekey-tmp.<hex>`),
     /// removed through the directory descriptor; they may hold a new token in plaintext, and rekey
-    /// never leaves a secret anywhere but the consumer's own file. Nothing when the file cannot be opened.
+    /// never leaves a secret anywhere but the consumer's own file. When the file itself is refused
+    /// (hard-linked, world-writable, not a regular file), its trusted directory is still cleaned;
+    /// nothing when even the directory cannot be trusted.
     public func removeTempLeftovers() -> [String] {
-        (try? opened())?.removeTempLeftovers() ?? []
+        if let handle = try? opened() { return handle.removeTempLeftovers() }
+        return TargetFile.removeTempLeftovers(besides: path)
     }
 
     public struct CannotTell: RekeyError {

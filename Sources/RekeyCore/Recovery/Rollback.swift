@@ -116,7 +116,15 @@ public struct Rollback {
         }
 
         let document = EnvDocument(contents: restored, path: backup)
-        let oldToken = try document.value(of: key)
+        let oldToken: SecretBytes
+        do {
+            oldToken = try document.value(of: key)
+        } catch {
+            // A backup an earlier release took may hold lines today's parser refuses to edit; it is
+            // restored byte for byte and its token only probed, so a plain KEY= line is enough.
+            guard let lenient = document.lenientValue(of: key) else { throw error }
+            oldToken = lenient
+        }
         let credential = try services.credential(begin, run: target.run)
 
         // From here on the rollback is an operation of its own, run by the engine (RollbackSteps).

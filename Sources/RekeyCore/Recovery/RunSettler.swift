@@ -21,15 +21,14 @@ struct RunSettler {
         let fileLock = try begin.file.map { try TargetLock.acquire(state, file: $0) }
         defer { fileLock?.release() }
         // The file, opened once through its directory (it may have been removed by hand).
-        let target = try begin.file.map { file throws(UnsafeEnvFile) in
-            let target = ConsumerFile(path: file, allowMissing: true)
-            try target.open()
-            return target
-        }
+        let target = begin.file.map { ConsumerFile(path: $0, allowMissing: true) }
+        // Temp files may hold the new token in plaintext: removed first, even when the file itself
+        // is refused just below (it became hard-linked or world-writable since).
         for leftover in target?.removeTempLeftovers() ?? [] {
             actions.append(.removedTempFile(leftover))
             try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
         }
+        try target?.open()
         if journal.operation == .rollback {
             return try await settleRollback(begin, target: target, appender: appender, actions: &actions)
         }

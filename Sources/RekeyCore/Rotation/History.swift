@@ -53,17 +53,51 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
     public var rolledBackBy: String?
     /// A torn or unreadable journal, said plainly.
     public var problem: String?
+    /// The run's journal was folded into its consumer's history summary (`keep_runs`): this entry
+    /// is all that is left of it, and `rekey rollback` can no longer choose it.
+    public var folded: Bool?
 }
 
 /// `rekey history`: every run's journal in `runs/`, newest first. Needs the master key (journals are
 /// sealed). A journal torn by a crash shows the records before the tear; one that cannot be read at
 /// all is listed as `unreadable` with the reason. Neither stops the listing.
 public enum History {
+    /// The page size of `rekey history` when `--limit` is not given.
+    public static let defaultLimit = 50
+
     /// Entries newest first (run ids begin with their UTC start time), optionally only `consumer`'s.
     /// Unreadable journals are always listed: their consumer cannot be known.
-    public static func entries(state: StateDirectory, sealer: Sealer, consumer: String? = nil) -> [HistoryEntry] {
+    ///
+    /// Paging: at most `limit` entries (nil: all), only runs older than `before` (a run id, the
+    /// last one of the previous page). Journals are opened newest first and the scan stops once the
+    /// page is full, so the cost follows the page, not the whole past (with `consumer`, the runs
+    /// of other consumers passed on the way are opened too). A rotation whose rollback is on a
+    /// newer page shows no "rolled back by" line.
+    public static func entries(state: StateDirectory, sealer: Sealer, consumer: String? = nil,
+                               limit: Int? = nil, before: String? = nil) -> [HistoryEntry] {
         var entries: [HistoryEntry] = []
-        for run in RunJournal.runIDs(state: state) {
+        // Runs folded by keep_runs, from the summaries (small: one sealed line per run).
+        var folded: [String: HistoryEntry] = [:]
+        var brokenSummaries: [HistoryEntry] = []
+        for owner in RunSummary.consumers(state: state, only: consumer) {
+            do {
+                for entry in try RunSummary.entries(state: state, consumer: owner, sealer: sealer) { folded[entry.run] = entry }
+            } catch {
+                brokenSummaries.append(HistoryEntry(run: "summary:\(owner)", time: "unknown time", consumer: owner, outcome: .unreadable,
+                                                    problem: "the history summary \(RunSummary.path(state, consumer: owner)) cannot be read: \(Engine.describe(error))"))
+            }
+        }
+        let journals = RunJournal.runIDs(state: state)
+        let runs = folded.isEmpty ? journals : Set(journals).union(folded.keys).sorted(by: >)
+        let hasJournal = folded.isEmpty ? nil : Set(journals)
+        for run in runs {
+            if let before, run >= before { continue }
+            if let limit, entries.count >= limit { break }
+            if let hasJournal, !hasJournal.contains(run), var entry = folded[run] {
+                checkBackup(&entry)
+                entries.append(entry)
+                continue
+            }
             let path = state.journalPath(run: run)
             do {
                 var entry = entry(try RunJournal.load(state: state, run: run, sealer: sealer))
@@ -77,7 +111,7 @@ public enum History {
             }
         }
         linkRollbacks(&entries)
-        return entries
+        return entries + brokenSummaries
     }
 
     /// One run's entry from its journal. Begin, end, operation and "token deleted" are

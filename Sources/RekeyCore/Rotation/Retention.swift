@@ -14,7 +14,7 @@ import Logging
 /// An escrow copy (`.escrow`, see `Escrow`) beside a pruned backup is removed with it.
 /// Only backups of the target file's base name are considered: backups of a file the consumer no
 /// longer targets are left alone (remove them by hand once they are no longer needed). Deletion is
-/// `AtomicFile.remove` (unlink, then fsync the directory). A deletion that fails is a warning, never
+/// `StateFiles.remove` (unlinkat, then fsync the directory). A deletion that fails is a warning, never
 /// a failed run: the rotation already succeeded.
 public enum Retention {
     /// What to keep and what to delete, newest first.
@@ -84,11 +84,12 @@ public enum Retention {
                 // The escrow copy first: a crash in between leaves a backup that the next run prunes,
                 // never an escrow copy that nothing lists.
                 let escrow = Escrow.path(forBackup: backup.path)
-                if FileManager.default.fileExists(atPath: escrow) { try AtomicFile.remove(escrow) }
-                try AtomicFile.remove(backup.path)
+                let files = try state.files()
+                if FileManager.default.fileExists(atPath: escrow) { try files.remove(escrow) }
+                try files.remove(backup.path)
                 outcome.removed.append(backup)
             } catch {
-                outcome.failures.append((backup.path, error.description))
+                outcome.failures.append((backup.path, String(describing: error)))
                 outcome.kept.append(backup)
             }
         }
@@ -116,9 +117,18 @@ public enum Retention {
         for removed in outcome.removed {
             logger.info("pruned a backup", metadata: ["consumer": "\(playbook.consumer)", "path": "\(removed.path)"])
         }
+        var detail = outcome.summary(keep: playbook.keepBackups, maxAgeSeconds: playbook.maxBackupAgeSeconds)
+        let folding = RunFolding.fold(state: state, sealer: sealer, consumer: playbook.consumer, keep: playbook.keepRuns)
+        if !folding.folded.isEmpty {
+            detail += "; folded \(folding.folded.count) old run journal\(folding.folded.count == 1 ? "" : "s") into the history summary (keep_runs \(playbook.keepRuns))"
+        }
+        if let problem = folding.problem {
+            detail += "; warning: could not fold old run journals: \(problem)"
+            logger.warning("could not fold old run journals", metadata: ["consumer": "\(playbook.consumer)"])
+        }
         let elapsed = ContinuousClock.now - started
         return StepReport(step: stepName, outcome: .ok,
-                          detail: outcome.summary(keep: playbook.keepBackups, maxAgeSeconds: playbook.maxBackupAgeSeconds),
+                          detail: detail,
                           milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
     }
 

@@ -44,6 +44,7 @@ public struct Rotation {
         let started = now()
         let runID = RunID.make(at: started)
         try active.mark(consumer: playbook.consumer, run: runID.value)
+        PhaseTrace.mark("state-locks-marker")
         let context = RunContext(
             playbook: playbook, run: runID, startedAt: started, gitea: gitea, state: state, sealer: sealer,
             journal: Journal(state: state, run: runID, sealer: sealer), logger: logger, now: now
@@ -60,6 +61,7 @@ public struct Rotation {
         if report.outcome != .needsAttention && report.endRecorded {
             try? active.clear(consumer: playbook.consumer)
         }
+        PhaseTrace.mark("clear-marker")
         // Retention, still under the lock, once the run is done and journaled: never fails the run.
         // Its line goes to `onStep` (the `✓ prune …` line people see) but not into `report.steps`,
         // which stay the engine's journaled steps.

@@ -32,6 +32,9 @@ extension KeyRotation {
         for name in try Directories.entries(state.runsDirectory).sorted() where name.hasSuffix(".journal") && !name.hasPrefix(".") {
             files.append(try regular(PathName.join(state.runsDirectory, name), kind: .journalRecord))
         }
+        for consumer in RunSummary.consumers(state: state, only: nil).sorted() {
+            files.append(try regular(RunSummary.path(state, consumer: consumer), kind: .journalRecord))
+        }
         var info = stat()
         if lstat(state.inventoryPath, &info) == 0 {
             files.append(try regular(state.inventoryPath, kind: .inventory))
@@ -60,7 +63,7 @@ extension KeyRotation {
     /// holding sealed files. Called under the exclusive lock, when no write can be in flight; such a
     /// file may hold an old-key blob. Returns how many were removed.
     func removeTempLeftovers() throws -> Int {
-        var directories = [state.root, state.vaultDirectory, state.runsDirectory, InventoryStore.directory(state), RevocationStore.directory(state)]
+        var directories = [state.root, state.vaultDirectory, state.runsDirectory, InventoryStore.directory(state), RevocationStore.directory(state), RunSummary.directory(state)]
         for consumer in try Directories.entries(state.backupsDirectory).sorted() where !consumer.hasPrefix(".") {
             directories.append(state.backupDirectory(consumer: consumer))
         }
@@ -70,7 +73,7 @@ extension KeyRotation {
                 let path = PathName.join(directory, name)
                 var info = stat()
                 guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-                try AtomicFile.remove(path)
+                try state.files().remove(path)
                 removed += 1
             }
         }
@@ -83,13 +86,15 @@ extension KeyRotation {
 struct BlobResealer {
     let old: Sealer
     let new: Sealer
+    /// The state directory's descriptor, through which re-sealed files are written.
+    let files: StateFiles
 
     /// Re-seals one file; `rewritten` is false when it was already under the new key.
     func reseal(_ file: SealedFile) throws -> (records: Int, rewritten: Bool) {
         let bytes = try AtomicFile.readBytes(file.path)
         guard file.kind == .journalRecord else {
             guard let blob = try reseal(bytes, kind: file.kind, source: file.path) else { return (1, false) }
-            try AtomicFile.replace(file.path, with: blob)
+            try files.replace(file.path, with: blob)
             return (1, true)
         }
         var output: [UInt8] = []
@@ -101,7 +106,7 @@ struct BlobResealer {
             changed = changed || resealed != nil
         }
         guard changed || frames.tornTail else { return (frames.blobs.count, false) }
-        try AtomicFile.replace(file.path, with: output)
+        try files.replace(file.path, with: output)
         return (frames.blobs.count, true)
     }
 

@@ -69,7 +69,7 @@ public struct KeyRotation {
             ? "continuing the unfinished rotation to key id \(next.keyIDHex) (\(nextPath))"
             : "wrote the new key to \(nextPath) (key id \(next.keyIDHex)); re-sealing under it")
 
-        let resealer = BlobResealer(old: Sealer(key: current), new: Sealer(key: next))
+        let resealer = BlobResealer(old: Sealer(key: current), new: Sealer(key: next), files: try state.files())
         var report = KeyRotationReport(keyPath: keyFile, oldKeyID: current.keyIDHex, newKeyID: next.keyIDHex, resumed: resumed)
         for (index, file) in try sealedFiles().enumerated() {
             let result = try resealer.reseal(file)

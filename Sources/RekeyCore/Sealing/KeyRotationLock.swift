@@ -77,9 +77,8 @@ public enum KeyRotationLock {
 
     /// Takes the lock exclusively for a rotation, or fails with `stateBusy` (exit 75).
     static func acquireExclusive(state: StateDirectory) throws -> Int32 {
-        try Directories.make(state.locksDirectory, mode: 0o700)
         let path = path(state: state)
-        let fd = try Flock.open(path)
+        let fd = try state.files().openLockFile(path)
         try Flock.lock(fd, LOCK_EX | LOCK_NB, path: path) { KeyRotationError(path: state.root, reason: .stateBusy) }
         return fd
     }

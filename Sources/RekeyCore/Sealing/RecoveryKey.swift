@@ -199,7 +199,7 @@ extension StateDirectory {
     @discardableResult
     public func installRecoveryKey(_ key: RecoveryPublicKey) throws -> RecoveryPublicKey? {
         let previous = try? recoveryKey()
-        try AtomicFile.replace(recoveryKeyPath, with: key.fileBytes, newFileMode: 0o600)
+        try files().replace(recoveryKeyPath, with: key.fileBytes, newFileMode: 0o600)
         return previous ?? nil
     }
 }

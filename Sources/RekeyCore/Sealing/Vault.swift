@@ -37,9 +37,8 @@ public struct Vault: Sendable {
         guard !entry.username.isEmpty, entry.username.utf8.count <= 255 else {
             throw VaultError(name: name, reason: .badUsername)
         }
-        try Directories.make(state.vaultDirectory, mode: 0o700)
         let blob = sealer.seal(VaultRecord.encode(entry), kind: .vaultEntry, context: Self.context(name: name))
-        try AtomicFile.replace(state.vaultPath(name: name), with: blob, newFileMode: 0o600)
+        try state.files().replace(state.vaultPath(name: name), with: blob, newFileMode: 0o600)
     }
 
     /// Opens the entry `name`.
@@ -78,9 +77,9 @@ public struct Vault: Sendable {
     /// Deletes the entry `name`.
     public func remove(_ name: String) throws {
         try SafeName.validate(name, what: "vault entry")
-        do throws(FileError) {
-            try AtomicFile.remove(state.vaultPath(name: name))
-        } catch where error.errno == ENOENT {
+        do {
+            try state.files().remove(state.vaultPath(name: name))
+        } catch let error as FileError where error.errno == ENOENT {
             throw VaultError(name: name, reason: .missing)
         }
     }

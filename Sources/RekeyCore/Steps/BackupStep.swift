@@ -26,13 +26,13 @@ public struct BackupStep: Step {
         let path = run.state.backupPath(consumer: consumer, basename: basename, epoch: epoch)
         let recovery = try run.state.recoveryKey()
         let blob = run.sealer.seal(bytes, kind: .backup, context: BackupContext.make(consumer: consumer, file: file, epoch: epoch, run: run.run.value))
-        try Directories.make(run.state.backupDirectory(consumer: consumer), mode: 0o700)
-        try AtomicFile.createExclusive(path, bytes: blob, mode: 0o600)
+        let files = try run.state.files()
+        try files.createExclusive(path, bytes: blob, mode: 0o600)
         var escrowNote = ""
         if let recovery {
             let escrowPath = Escrow.path(forBackup: path)
             let escrowed = try Escrow.seal(bytes, to: recovery, contextOf: blob, source: escrowPath)
-            try AtomicFile.createExclusive(escrowPath, bytes: escrowed, mode: 0o600)
+            try files.createExclusive(escrowPath, bytes: escrowed, mode: 0o600)
             escrowNote = "; escrowed to recovery key \(recovery.keyIDHex)"
         }
         run.facts.backup = path

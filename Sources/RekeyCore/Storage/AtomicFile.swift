@@ -128,12 +128,20 @@ public enum AtomicFile {
 
     private static func replace(_ path: String, buffer: UnsafeRawBufferPointer, newFileMode: mode_t) throws(FileError) {
         let target = try resolveFinalTarget(path)
-        let directory = PathName.directory(of: target)
+        let directory = try openDirectory(of: target)
+        defer { close(directory) }
+        try replace(in: directory, name: PathName.base(of: target), path: target, buffer: buffer, newFileMode: newFileMode,
+                    crashTag: path)
+    }
 
+    /// The recipe inside one directory descriptor: temp file by `openat`, `renameat` over `name`,
+    /// `fsync` of the directory through the same descriptor. `path` is only for messages.
+    static func replace(in directory: Int32, name: String, path target: String, buffer: UnsafeRawBufferPointer,
+                        newFileMode: mode_t, crashTag: String? = nil) throws(FileError) {
         var info = stat()
-        let existing: stat? = stat(target, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? info : nil
+        let existing: stat? = fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFREG ? info : nil
 
-        let (fd, tempPath) = try createTemp(for: target, in: directory)
+        let (fd, temp) = try createTemp(named: name, in: directory, target: target)
         do throws(FileError) {
             // Write first: a write by a non-root user clears setuid/setgid bits, and so does
             // chown, so the mode is set last.
@@ -148,51 +156,68 @@ public enum AtomicFile {
                     throw FileError(path: target, operation: .setMode, errno: errno)
                 }
             }
+            FsyncCounter.count()
             guard fsync(fd) == 0 else { throw FileError(path: target, operation: .sync, errno: errno) }
         } catch {
             close(fd)
-            unlink(tempPath)
+            unlinkat(directory, temp, 0)
             throw error
         }
         guard close(fd) == 0 else {
             let code = errno
-            unlink(tempPath)
+            unlinkat(directory, temp, 0)
             throw FileError(path: target, operation: .write, errno: code)
         }
 
-        CrashPoint.reach("atomic-after-temp-write", file: path)
+        CrashPoint.reach("atomic-after-temp-write", file: crashTag ?? target)
 
-        guard rename(tempPath, target) == 0 else {
+        guard renameat(directory, temp, directory, name) == 0 else {
             let code = errno
-            unlink(tempPath)
+            unlinkat(directory, temp, 0)
             throw FileError(path: target, operation: .rename, errno: code)
         }
 
-        CrashPoint.reach("atomic-after-rename", file: path)
+        CrashPoint.reach("atomic-after-rename", file: crashTag ?? target)
 
         // The new bytes are in place; this makes the rename itself durable.
-        try syncDirectory(of: target)
+        FsyncCounter.count()
+        guard fsync(directory) == 0 else { throw FileError(path: target, operation: .syncDirectory, errno: errno) }
     }
 
     private static func createExclusive(_ path: String, buffer: UnsafeRawBufferPointer, mode: mode_t) throws(FileError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        let directory = try openDirectory(of: path, operation: .create)
+        defer { close(directory) }
+        try createExclusive(in: directory, name: PathName.base(of: path), path: path, buffer: buffer, mode: mode)
+    }
+
+    /// Creates `name` in `directory` (`O_EXCL | O_NOFOLLOW`) holding `buffer`, fsyncs it and the directory.
+    static func createExclusive(in directory: Int32, name: String, path: String, buffer: UnsafeRawBufferPointer, mode: mode_t) throws(FileError) {
+        let fd = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw FileError(path: path, operation: .create, errno: errno) }
         do throws(FileError) {
             try writeAll(fd, buffer, path: path)
             guard fchmod(fd, mode) == 0 else { throw FileError(path: path, operation: .setMode, errno: errno) }
+            FsyncCounter.count()
             guard fsync(fd) == 0 else { throw FileError(path: path, operation: .sync, errno: errno) }
         } catch {
             close(fd)
-            unlink(path)
+            unlinkat(directory, name, 0)
             throw error
         }
         guard close(fd) == 0 else {
             let code = errno
-            unlink(path)
+            unlinkat(directory, name, 0)
             throw FileError(path: path, operation: .write, errno: code)
         }
         CrashPoint.reach("create-exclusive-after-write", file: path)
-        try syncDirectory(of: path)
+        FsyncCounter.count()
+        guard fsync(directory) == 0 else { throw FileError(path: path, operation: .syncDirectory, errno: errno) }
+    }
+
+    private static func openDirectory(of path: String, operation: FileError.Operation = .createTemp) throws(FileError) -> Int32 {
+        let fd = open(PathName.directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path: path, operation: operation, errno: errno) }
+        return fd
     }
 
     /// Whether `name` is one of this writer's temp files (`.<name>.rekey-tmp.<12 hex>`), left behind
@@ -205,16 +230,16 @@ public enum AtomicFile {
         return name[name.index(after: name.startIndex)..<marker.lowerBound] == PathName.base(of: target).prefix(200)
     }
 
-    /// Creates `.<name>.rekey-tmp.<12 hex>` beside `target`, mode 0600, retrying on a name clash.
-    private static func createTemp(for target: String, in directory: String) throws(FileError) -> (Int32, String) {
+    /// Creates `.<name>.rekey-tmp.<12 hex>` in `directory`, mode 0600, retrying on a name clash.
+    private static func createTemp(named name: String, in directory: Int32, target: String) throws(FileError) -> (Int32, String) {
         // Keep the temp name within NAME_MAX even for a long target name.
-        let base = String(PathName.base(of: target).prefix(200))
+        let base = String(name.prefix(200))
         var attempt = 0
         while true {
             let suffix = Sodium.randomBytes(6).map { hexDigits($0) }.joined()
-            let tempPath = PathName.join(directory, ".\(base).rekey-tmp.\(suffix)")
-            let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            if fd >= 0 { return (fd, tempPath) }
+            let temp = ".\(base).rekey-tmp.\(suffix)"
+            let fd = openat(directory, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if fd >= 0 { return (fd, temp) }
             let code = errno
             attempt += 1
             if code != EEXIST || attempt >= 4 {
@@ -288,6 +313,7 @@ public enum AtomicFile {
     }
 
     static func syncDirectory(of path: String) throws(FileError) {
+        FsyncCounter.count()
         let fd = open(PathName.directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, operation: .syncDirectory, errno: errno) }
         defer { close(fd) }

@@ -33,9 +33,8 @@ public final class ConsumerLock: @unchecked Sendable {
     public static func acquire(_ state: StateDirectory, consumer: String, wait: Bool,
                                deadline: Duration = defaultWait) throws -> ConsumerLock {
         try SafeName.validate(consumer, what: "consumer")
-        try Directories.make(state.locksDirectory, mode: 0o700)
         let path = state.lockPath(consumer: consumer)
-        let fd = try Flock.open(path)
+        let fd = try state.files().openLockFile(path)
         let until = ContinuousClock.now + (wait ? deadline : .zero)
         try Flock.lock(fd, LOCK_EX, path: path, until: until) { ConsumerBusyError(consumer: consumer) }
         let note = Array("pid \(getpid())\n".utf8)
@@ -81,11 +80,19 @@ public struct ConsumerBusyError: RekeyError, Equatable {
 }
 
 /// The lock on one target file, whatever consumer names it: two playbooks that point at the same
-/// env file must not rotate it at the same time. `locks/.target-<sha256 of the resolved path>.lock`.
+/// env file must not rotate it at the same time, whatever path (or trusted symlink) each one uses.
+/// `locks/.target-<sha256 of "dev:inode/name">.lock`, where `dev:inode` is the directory the file's
+/// path walks to (`TrustedPath`, the same walk the run then uses) and `name` the file's name in it.
+/// A path whose walk is refused is keyed on its text; the run refuses it right after anyway.
 public enum TargetLock {
     public static func name(for file: String) -> String {
-        let resolved = (try? AtomicFile.resolveFinalTarget(file)) ?? file
-        return ".target-" + Digest.sha256Hex(Array(resolved.utf8)).prefix(24)
+        var key = "path:" + file
+        if let walk = try? TrustedPath.walk(file) {
+            var info = stat()
+            if fstat(walk.directory, &info) == 0 { key = "\(info.st_dev):\(info.st_ino)/\(walk.name)" }
+            close(walk.directory)
+        }
+        return ".target-" + Digest.sha256Hex(Array(key.utf8)).prefix(24)
     }
 
     public static func acquire(_ state: StateDirectory, file: String) throws -> ConsumerLock {

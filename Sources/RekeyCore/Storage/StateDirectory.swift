@@ -21,9 +21,22 @@ public struct StateDirectory: Sendable, Equatable {
     public static let subdirectories = ["backups", "runs", "vault", "locks"]
 
     public let root: String
+    private let filesBox = StateFilesBox()
 
     public init(root: String = StateDirectory.defaultRoot) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    public static func == (lhs: StateDirectory, rhs: StateDirectory) -> Bool { lhs.root == rhs.root }
+
+    /// The state directory held through one descriptor, opened and checked on first use (and
+    /// created through `prepare` when missing); every write of rekey's own state goes through it.
+    public func files() throws -> StateFiles {
+        try filesBox.get { () throws -> StateFiles in
+            var info = stat()
+            if lstat(root, &info) != 0 { try prepare() }
+            return try StateFiles(root: root)
+        }
     }
 
     public var backupsDirectory: String { PathName.join(root, "backups") }

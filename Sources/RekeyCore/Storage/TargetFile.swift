@@ -154,6 +154,7 @@ public final class TargetFile: @unchecked Sendable {
             } else {
                 guard fchmod(fd, newFileMode) == 0 else { throw FileError(path: path, operation: .setMode, errno: errno) }
             }
+            FsyncCounter.count()
             guard fsync(fd) == 0 else { throw FileError(path: path, operation: .sync, errno: errno) }
             var info = stat()
             guard fstat(fd, &info) == 0 else { throw FileError(path: path, operation: .stat, errno: errno) }
@@ -171,9 +172,13 @@ public final class TargetFile: @unchecked Sendable {
 
         CrashPoint.reach("atomic-after-temp-write", file: path)
 
-        // The last moment to notice a swap: the name must still be the file rekey read.
+        // The last moment to notice a swap: the name must still be the file rekey read, and the
+        // temp name still the file rekey wrote (its directory may belong to someone else).
         do {
             _ = try currentStat()
+            var info = stat()
+            guard fstatat(directory, temp, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG,
+                  Identity(info) == newIdentity else { throw EnvFileChanged(path: path) }
         } catch {
             unlinkat(directory, temp, 0)
             throw error
@@ -184,11 +189,18 @@ public final class TargetFile: @unchecked Sendable {
             if code == EROFS { throw ReadOnlyFileSystem.envFile(path, directory: directoryPath) }
             throw EnvFileUnwritable(path: path, reason: TrustedPath.reason(code))
         }
-        identity = newIdentity
         hasReplaced = true
+        // And once more after it: the name must now be exactly the file rekey wrote. Anything else
+        // means the temp name was swapped between the check and the rename.
+        var installed = stat()
+        guard fstatat(directory, name, &installed, AT_SYMLINK_NOFOLLOW) == 0, Identity(installed) == newIdentity else {
+            throw EnvFileChanged(path: path)
+        }
+        identity = newIdentity
 
         CrashPoint.reach("atomic-after-rename", file: path)
 
+        FsyncCounter.count()
         guard fsync(directory) == 0 else {
             throw EnvFileUnwritable(path: path, reason: "fsync of \(directoryPath): " + TrustedPath.reason(errno),
                                     remedy: "the new file is in place, but a crash now could bring the old one back")
@@ -198,6 +210,18 @@ public final class TargetFile: @unchecked Sendable {
     /// Removes leftover temp files of this target (`.<name>.rekey-tmp.<hex>`) from its directory;
     /// returns their paths.
     public func removeTempLeftovers() -> [String] {
+        Self.removeTempLeftovers(in: directory, directoryPath: directoryPath, name: name)
+    }
+
+    /// The temp leftovers of the file at `path`, removed through its walked directory without
+    /// opening the file itself (which may be refused); nothing when the walk is refused.
+    static func removeTempLeftovers(besides path: String) -> [String] {
+        guard let walk = try? TrustedPath.walk(path) else { return [] }
+        defer { close(walk.directory) }
+        return removeTempLeftovers(in: walk.directory, directoryPath: walk.directoryPath, name: walk.name)
+    }
+
+    private static func removeTempLeftovers(in directory: Int32, directoryPath: String, name: String) -> [String] {
         let copy = dup(directory)
         guard copy >= 0, let stream = fdopendir(copy) else {
             if copy >= 0 { close(copy) }
