@@ -26,7 +26,8 @@ public struct FingerprintKey: Sendable {
         let fresh = SecretBytes(count: byteCount)
         fresh.withUnsafeMutableBytes { randombytes_buf($0.baseAddress!, $0.count) }
         let blob = sealer.seal(fresh, kind: .inventory, context: context)
-        let created = Result { () throws(FileError) in try AtomicFile.createExclusive(path(state), bytes: blob, mode: 0o600) }
+        let files = try state.files()
+        let created = Result { () throws(FileError) in try files.createExclusive(path(state), bytes: blob, mode: 0o600) }
         if case .failure(let error) = created {
             // Another process made it first: use theirs.
             guard error.errno == EEXIST, let existing = try load(state: state, sealer: sealer) else { throw error }

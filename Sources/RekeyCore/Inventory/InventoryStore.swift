@@ -17,7 +17,7 @@ public struct InventoryStore: Sendable {
     }
 
     public static func directory(_ state: StateDirectory) -> String { PathName.join(state.root, "inventory") }
-    var files: SealedRecords { SealedRecords(directory: Self.directory(state), contextPrefix: "inventory", sealer: sealer) }
+    var files: SealedRecords { SealedRecords(state: state, directory: Self.directory(state), contextPrefix: "inventory", sealer: sealer) }
 
     /// The record an imported file's holdings go to.
     public static func importRecord(file: String) -> String {

@@ -71,7 +71,7 @@ public struct RevocationStore: Sendable {
     }
 
     public static func directory(_ state: StateDirectory) -> String { PathName.join(state.root, "revocations") }
-    var files: SealedRecords { SealedRecords(directory: Self.directory(state), contextPrefix: "revocation", sealer: sealer) }
+    var files: SealedRecords { SealedRecords(state: state, directory: Self.directory(state), contextPrefix: "revocation", sealer: sealer) }
 
     public func all() throws -> [RevocationRecord] {
         try files.names().compactMap { try load($0) }

@@ -7,8 +7,10 @@ import Foundation
 
 /// A folder of small sealed JSON records, one file per name: `<directory>/<name>.sealed`, kind 4
 /// (inventory), context `<prefix>|<name>`. The inventory's holdings and the revocation records
-/// are both kept this way; each file is written with the atomic replace.
+/// are both kept this way; each file is written with the atomic replace, through the state
+/// directory's checked descriptors (`StateFiles`: no symlink inside the state directory is followed).
 struct SealedRecords: Sendable {
+    let state: StateDirectory
     let directory: String
     let contextPrefix: String
     let sealer: Sealer
@@ -36,9 +38,8 @@ struct SealedRecords: Sendable {
     }
 
     func save<T: Encodable>(_ name: String, _ value: T) throws {
-        try Directories.make(directory, mode: 0o700)
         let json = try JSONEncoder.sorted.encode(value)
-        try AtomicFile.replace(path(name), with: sealer.seal(SecretBytes(copying: json), kind: .inventory, context: context(name)))
+        try state.files().replace(path(name), with: sealer.seal(SecretBytes(copying: json), kind: .inventory, context: context(name)))
     }
 
     /// Removes the record; false when there was none.
@@ -46,7 +47,7 @@ struct SealedRecords: Sendable {
     func remove(_ name: String) throws -> Bool {
         var info = stat()
         guard lstat(path(name), &info) == 0 else { return false }
-        try AtomicFile.remove(path(name))
+        try state.files().remove(path(name))
         return true
     }
 }

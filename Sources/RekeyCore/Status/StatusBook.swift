@@ -37,10 +37,10 @@ public struct StatusBook: Sendable {
     }
 
     public func save(_ status: ConsumerStatus) throws {
-        try ensureDirectory()
+        try state.prepare()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.replace(path(consumer: status.consumer), with: Array(try encoder.encode(status)) + [0x0A])
+        try state.files().replace(path(consumer: status.consumer), with: Array(try encoder.encode(status)) + [0x0A])
     }
 
     /// Loads, changes and saves `consumer`'s record; a failure to save is returned, never thrown,
@@ -56,7 +56,7 @@ public struct StatusBook: Sendable {
     public func forget(_ consumer: String) throws -> Bool {
         let file = path(consumer: consumer)
         guard FileManager.default.fileExists(atPath: file) else { return false }
-        try AtomicFile.remove(file)
+        try state.files().remove(file)
         return true
     }
 

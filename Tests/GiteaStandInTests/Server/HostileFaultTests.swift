@@ -159,7 +159,7 @@ struct HostileFaultTests {
 
 @Suite("Stopping with a delayed request in flight")
 struct StopDuringDelayTests {
-    @Test("stop() does not wait out a pending 60 s delay (hang check: within 15 s)")
+    @Test("stop() does not wait out a pending 60 s delay (hang check: well under 60 s, even on a loaded machine)")
     func stopDoesNotHang() async throws {
         let server = GiteaStandIn(users: [alice])
         let standIn = StandIn(server: server, baseURL: try await server.start())
@@ -168,7 +168,7 @@ struct StopDuringDelayTests {
         for _ in 0..<400 where await server.requestLog().isEmpty { try await Task.sleep(for: .milliseconds(25)) }
         let started = ContinuousClock.now
         await server.stop()
-        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(ContinuousClock.now - started < .seconds(45))
         pending.cancel()
     }
 }
