@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["RekeyCore", "GiteaStandIn"],
+            dependencies: ["RekeyCore", "GiteaStandIn", "CLinux"],
             path: "Tests/TestSupport"
         ),
         // Test-only: rekey's run, recover and dry run with a toy step registered (EndToEndTests runs it).

@@ -2,6 +2,7 @@
 #define REKEY_CLINUX_SHIM_H
 // Linux calls Swift's Glibc module does not bring: extended attributes (<sys/xattr.h>), and
 // prctl(2), which is variadic and so cannot be called from Swift: these wrappers fix its arguments.
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/xattr.h>
@@ -16,5 +17,12 @@ static inline int rekey_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0,
 static inline int rekey_disable_core_files(void) {
     struct rlimit none = { 0, 0 };
     return setrlimit(RLIMIT_CORE, &none);
+}
+
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+), which Swift's Glibc module leaves out:
+/// the child gets no descriptor above `from`. Used by the test support's process runner.
+int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+static inline int rekey_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 #endif

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// Runs a built executable of this package as a child process, as a user would from a shell.
@@ -61,30 +62,60 @@ public enum ProcessRunner {
     /// Runs to completion. Standard input, output and error are temp files, not pipes: a pipe's
     /// write end can be inherited by another test's child spawned at the same moment, and reading
     /// such a pipe to its end would wait for that unrelated process too.
+    ///
+    /// The child is started with `posix_spawn` (every descriptor above 2 closed, default signal
+    /// handling) and waited for with `waitpid` on its own pid, on the calling thread: not through
+    /// Foundation's `Process`, whose exits are all collected by one shared thread that a single
+    /// slow or stuck child can hold up, which hung a whole test run.
     public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String = "") throws -> ProcessResult {
         let scratch = TempDirectory("rekey-process")
         let inPath = scratch.file("stdin"), outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
         try Data(stdin.utf8).write(to: URL(fileURLWithPath: inPath))
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? input.close(); try? output.close(); try? error.close() }
-
-        let process = configured(executable, arguments, environment: environment)
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        process.waitUntilExit()
+        var env = environment
+        env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+        let (status, signalled) = try spawnAndWait(executable, [executable] + arguments, environment: env,
+                                                   stdin: inPath, stdout: outPath, stderr: errPath)
         return ProcessResult(
-            status: process.terminationStatus,
+            status: status,
             stdout: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self),
             stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self),
             arguments: arguments,
-            signalled: process.terminationReason == .uncaughtSignal
+            signalled: signalled
         )
+    }
+
+    /// `posix_spawn` then `waitpid`: the exit status, or the signal number and `true`.
+    static func spawnAndWait(_ executable: String, _ argv: [String], environment: [String: String],
+                             stdin: String, stdout: String, stderr: String) throws -> (Int32, Bool) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        rekey_spawn_close_from(&actions, 3)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] { strings.map { strdup($0) } + [nil] }
+        let cArgv = cStrings(argv), cEnv = cStrings(environment.map { "\($0.key)=\($0.value)" })
+        defer { (cArgv + cEnv).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnv)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? ((status >> 8) & 0xff, false) : (signal, true)
     }
 
     /// A process for `executable` with exactly `environment` (plus a PATH when it has none).
