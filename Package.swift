@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RekeyCoreTests",
-            dependencies: ["RekeyCore", "TestSupport"]
+            dependencies: ["RekeyCore", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "GiteaStandInTests",

@@ -19,6 +19,7 @@ extension Rekey {
 extension Rekey.BackupCommand {
     struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "open",
             abstract: "Open an escrowed backup (.escrow) with the recovery private key; restore it or print it.",
             discussion: """
             Needs neither the master key nor the state directory: run it wherever the recovery private key lives. \

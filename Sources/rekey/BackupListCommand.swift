@@ -5,6 +5,7 @@ import RekeyCore
 extension Rekey.BackupCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List sealed backups without opening them (no master key needed).",
             discussion: """
             One line per backup, newest first within each consumer: consumer, backup file name, epoch, UTC time, size in bytes, \

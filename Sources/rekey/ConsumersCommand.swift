@@ -53,7 +53,7 @@ enum ConsumersPrinter {
         return holdings.sorted { ($0.consumer, $0.place) < ($1.consumer, $1.place) }.map { holding in
             let token = holding.tokenID.map { "token \($0)\(holding.tokenName.map { " \($0)" } ?? "")" } ?? "token id not known yet"
             let owner = [holding.persona, holding.server].compactMap { $0 }.joined(separator: " at ")
-            let since = RevocationGate.utc(Date(timeIntervalSince1970: TimeInterval(holding.since)))
+            let since = UTCFormat.iso(Date(timeIntervalSince1970: TimeInterval(holding.since)))
             return "\(holding.consumer)  \(holding.place)  \(token) (…\(holding.lastEight))\(owner.isEmpty ? "" : " of \(owner)")  since \(since)  [\(holding.source.rawValue)]"
         }
     }

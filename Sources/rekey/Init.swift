@@ -4,6 +4,7 @@ import RekeyCore
 extension Rekey {
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create the state directory (0700) and a fresh 32-byte master key (0600). Never overwrites a key.",
             discussion: """
             With --recovery-key PUBLIC_KEY_FILE (made by rekey key recovery-keypair) the public key is also copied into \

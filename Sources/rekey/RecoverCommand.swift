@@ -5,6 +5,7 @@ import RekeyCore
 extension Rekey {
     struct Recover: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "recover",
             abstract: "Finish or undo every run that died (or ended needing attention).",
             discussion: """
             For each unfinished run: if the env file holds the run's new token and it probes fine, the run is \

@@ -5,6 +5,7 @@ import RekeyCore
 extension Rekey {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a rotation playbook: backup, mint, rewrite, probe; roll back on failure."
         )
 

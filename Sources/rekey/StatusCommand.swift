@@ -5,6 +5,7 @@ import RekeyCore
 extension Rekey {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "One line per consumer: last verified rotation, last outcome, next due, stuck or unfinished, drift.",
             discussion: """
             Exit 0 when every consumer is healthy; exit 1 when any is overdue by more than half its every, \
@@ -55,6 +56,7 @@ extension Rekey {
 
     struct Forget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "forget",
             abstract: "Drop a retired consumer's status record; its journals and backups are kept."
         )
 
@@ -75,6 +77,7 @@ extension Rekey {
 
     struct Unstick: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unstick",
             abstract: "Let unattended runs rotate a stuck consumer again (clears its failure count)."
         )
 

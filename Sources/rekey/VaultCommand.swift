@@ -19,6 +19,7 @@ extension Rekey {
 extension Rekey.VaultCommand {
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Store a Gitea username and password (and with --totp a TOTP seed), read from standard input, never argv.",
             discussion: """
             On a terminal the password (and the seed) are prompted for without echo; otherwise they are lines of \
@@ -51,7 +52,7 @@ extension Rekey.VaultCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List vault entries: names and usernames, never secrets.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List vault entries: names and usernames, never secrets.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -66,7 +67,7 @@ extension Rekey.VaultCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a vault entry (its sealed file is removed; the server is not touched).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete a vault entry (its sealed file is removed; the server is not touched).")
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entry name.") var name: String
@@ -97,6 +98,7 @@ extension Rekey.VaultCommand {
 
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Check that a vault entry authenticates, with a read-only call; mints nothing.",
             discussion: """
             Calls GET /api/v1/users/{username}/tokens?limit=1 with the entry's Basic credential (and X-Gitea-OTP when \

@@ -10,8 +10,8 @@ public struct RunID: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public static func make(at date: Date) -> RunID {
         let microseconds = Int((date.timeIntervalSince1970 * 1_000_000).rounded(.down)) % 1_000_000
-        let suffix = Sodium.randomBytes(2).map { String(format: "%02x", $0) }.joined()
-        return RunID(UTCFormat.compact(date) + "-" + String(format: "%06d", microseconds) + "-" + suffix)
+        let suffix = Sodium.randomBytes(2).map { UTCFormat.padded(Int($0), width: 2, radix: 16) }.joined()
+        return RunID(UTCFormat.compact(date) + "-" + UTCFormat.padded(microseconds, width: 6) + "-" + suffix)
     }
 
     public var description: String { value }
@@ -19,25 +19,4 @@ public struct RunID: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A run id is a file-name component: the state directory's one name rule (`SafeName`) keeps
     /// it inside `runs/`.
     public static func isWellFormed(_ text: String) -> Bool { SafeName.isValid(text) }
-}
-
-/// UTC time formats used in names and output.
-public enum UTCFormat {
-    /// `20261129T083000Z`
-    public static func compact(_ date: Date) -> String { format(date, "yyyyMMdd'T'HHmmss'Z'") }
-    /// `2026-11-29T08:30:00Z`
-    public static func iso(_ date: Date) -> String { format(date, "yyyy-MM-dd'T'HH:mm:ss'Z'") }
-
-    /// The date a `compact` stamp names, nil when `text` is not one.
-    public static func parseCompact(_ text: String) -> Date? { formatter("yyyyMMdd'T'HHmmss'Z'").date(from: text) }
-
-    private static func format(_ date: Date, _ pattern: String) -> String { formatter(pattern).string(from: date) }
-
-    private static func formatter(_ pattern: String) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter
-    }
 }

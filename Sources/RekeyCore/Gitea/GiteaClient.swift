@@ -218,11 +218,7 @@ public struct GiteaClient: GiteaAPI {
     /// seconds); nil when absent or not such a time (a value rekey cannot read is no usage data).
     static func timestamp(_ text: String?) -> Date? {
         guard let text, !text.isEmpty, text.utf8.count <= 64 else { return nil }
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
+        return UTCFormat.parseRFC3339(text)
     }
 
     // MARK: - Plumbing

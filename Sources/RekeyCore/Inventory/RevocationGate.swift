@@ -28,7 +28,7 @@ public struct RevocationGate: Sendable, Equatable {
         }
         let graceEnd = replacedAt.addingTimeInterval(TimeInterval(policy.graceSeconds))
         if now < graceEnd {
-            return .pending("grace until \(Self.utc(graceEnd))")
+            return .pending("grace until \(UTCFormat.iso(graceEnd))")
         }
         if confirmed { return .revoke }
         guard let lastUsed = token.lastUsedAt else {
@@ -37,12 +37,8 @@ public struct RevocationGate: Sendable, Equatable {
         if lastUsed > replacedAt.addingTimeInterval(TimeInterval(Self.usageSlack)) {
             let quietEnd = lastUsed.addingTimeInterval(TimeInterval(policy.quietSeconds))
             if now >= quietEnd { return .revoke }
-            return .pending("used at \(Self.utc(lastUsed)) after it was replaced: an unknown consumer; quiet until \(Self.utc(quietEnd))")
+            return .pending("used at \(UTCFormat.iso(lastUsed)) after it was replaced: an unknown consumer; quiet until \(UTCFormat.iso(quietEnd))")
         }
         return .revoke
-    }
-
-    public static func utc(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
     }
 }

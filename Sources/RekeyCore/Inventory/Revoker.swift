@@ -41,7 +41,7 @@ public struct Revoker: Sendable {
         case .pending(let reason):
             record.decide(.pending, reason: reason, holders: holders, at: at, by: by)
         case .revoke:
-            let usage = token.lastUsedAt.map { "last used \(RevocationGate.utc($0))" } ?? "no usage data"
+            let usage = token.lastUsedAt.map { "last used \(UTCFormat.iso($0))" } ?? "no usage data"
             try announce("revoking \(record.label): held by no known consumer, \(usage)")
             let result = await Result.capturing { () async throws(GiteaError) in
                 try await gitea.deleteToken(persona: record.persona, id: record.tokenID, auth: credential)
@@ -152,7 +152,7 @@ public struct PendingRevocations: Sendable {
         if let record = try store.all().first(where: { record in
             record.status == .revoked && (record.run == run.run || record.decisions.contains { $0.by == decidedBy })
         }) {
-            let when = record.decisions.last.map { RevocationGate.utc(Date(timeIntervalSince1970: TimeInterval($0.at))) } ?? "?"
+            let when = record.decisions.last.map { UTCFormat.iso(Date(timeIntervalSince1970: TimeInterval($0.at))) } ?? "?"
             return "the token run \(run.run) replaced, \(record.label), was revoked at \(when) (\(record.decisions.last?.by ?? "?")); restoring the backup would give the consumer a dead token. rotate instead (rekey run)"
         }
         return nil

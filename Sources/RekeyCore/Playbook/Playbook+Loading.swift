@@ -22,7 +22,7 @@ extension Playbook {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try Yams.compose(yaml: yaml, .basic)
         } catch {
             throw syntaxError(error, path: path, yaml: yaml)
         }

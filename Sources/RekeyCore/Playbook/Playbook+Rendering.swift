@@ -11,7 +11,7 @@ extension Playbook {
     public func tokenName(run: String, date: Date) -> String {
         Template(token.nameTemplate).render([
             "run": run,
-            "date": Self.utcDay(date),
+            "date": String(UTCFormat.compact(date).prefix(8)),
             "consumer": consumer,
             "persona": gitea.persona,
         ])
@@ -23,32 +23,10 @@ extension Playbook {
         Template(target.commentTemplate).render([
             "token_name": tokenName,
             "last8": lastEight,
-            "utc": Self.utcTimestamp(utc),
+            "utc": UTCFormat.iso(utc),
             "run": run,
             "consumer": consumer,
             "persona": gitea.persona,
         ])
-    }
-
-    static func utcDay(_ date: Date) -> String {
-        let parts = utcComponents(date)
-        return pad(parts.year ?? 0, 4) + pad(parts.month ?? 0, 2) + pad(parts.day ?? 0, 2)
-    }
-
-    static func utcTimestamp(_ date: Date) -> String {
-        let parts = utcComponents(date)
-        return "\(pad(parts.year ?? 0, 4))-\(pad(parts.month ?? 0, 2))-\(pad(parts.day ?? 0, 2))T"
-            + "\(pad(parts.hour ?? 0, 2)):\(pad(parts.minute ?? 0, 2)):\(pad(parts.second ?? 0, 2))Z"
-    }
-
-    private static func utcComponents(_ date: Date) -> DateComponents {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

@@ -213,7 +213,7 @@ struct PlaybookParser {
 
     /// `true` or `false`, as YAML writes a boolean.
     func flag(_ node: Node, key: String) throws(PlaybookError) -> Bool {
-        guard case .scalar(let scalar) = node, PlaybookReader.tag(of: node) == .bool, let value = Bool.construct(from: scalar) else {
+        guard case .scalar(let scalar) = node, PlaybookReader.tag(of: node) == .bool, let value = PlainScalarTag.boolean(scalar.string) else {
             throw reader.error(at: node, "\(key) must be true or false, not \(PlaybookReader.kind(of: node))", "write \(key.split(separator: ".").last!): true")
         }
         return value

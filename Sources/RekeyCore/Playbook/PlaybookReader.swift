@@ -144,9 +144,12 @@ struct PlaybookReader {
         }
     }
 
-    /// The resolved tag of a node (Yams keeps `Tag.name` internal).
+    /// The resolved tag of a node (Yams keeps `Tag.name` internal): an explicit tag as written, a
+    /// plain untagged scalar typed by `PlainScalarTag` (playbooks are composed with `Resolver.basic`).
     static func tag(of node: Node) -> Tag.Name {
-        Tag.Name(rawValue: node.tag.rawValue)
+        let name = Tag.Name(rawValue: node.tag.rawValue)
+        guard case .scalar(let scalar) = node, name == .str, scalar.style == .plain else { return name }
+        return PlainScalarTag.of(scalar.string)
     }
 
     private static func leaf(_ key: String) -> String {
