@@ -27,6 +27,9 @@ public struct ConsumerCommand: Sendable {
         case exited(Int32)
         case signaled(Int32)
         case timedOut
+        /// rekey itself was asked to stop (SIGTERM to an unattended run cancels its consumers): the
+        /// command was ended like on a timeout, but it is no timeout of the command's.
+        case stopped
         case notFound
         case couldNotStart
     }
@@ -67,6 +70,9 @@ public struct ConsumerCommand: Sendable {
             group.cancelAll()
             var late: [Outcome] = []
             for await outcome in group { if let outcome { late.append(outcome) } }
+            // Nothing decided before this task itself was cancelled: rekey was asked to stop, and
+            // the command was ended for that (it then reports SIGTERM, which is no fault of its own).
+            if first == nil, Task.isCancelled { return .stopped }
             return first ?? late.first ?? .timedOut
         }
     }
@@ -106,6 +112,7 @@ extension ConsumerCommand.Outcome: CustomStringConvertible {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal)"
         case .timedOut: "did not finish within its timeout and was killed"
+        case .stopped: "was ended because rekey was asked to stop"
         case .notFound: "was not found (not an executable file, or not on PATH)"
         case .couldNotStart: "could not be started"
         }
@@ -116,7 +123,7 @@ extension ConsumerCommand.Outcome: CustomStringConvertible {
     /// Whether the program ran at all (it may have failed).
     public var started: Bool {
         switch self {
-        case .exited, .signaled, .timedOut: true
+        case .exited, .signaled, .timedOut, .stopped: true
         case .notFound, .couldNotStart: false
         }
     }

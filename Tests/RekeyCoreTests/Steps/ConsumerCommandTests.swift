@@ -31,6 +31,28 @@ struct ConsumerCommandTests {
         #expect(state == nil || state == "Z", "the command's child still runs")
     }
 
+    @Test("a command ended because rekey was asked to stop is reported as stopped, not as a timeout")
+    func stoppedIsNoTimeout() async throws {
+        let directory = TempDirectory()
+        let pidFile = directory.file("child.pid")
+        let started = Date()
+        let task = Task {
+            await ConsumerCommand(argv: ["/bin/sh", "-c", "sleep 600 & echo $! > \(pidFile); wait"], environment: [:],
+                                  timeout: .seconds(600)).run()
+        }
+        while !FileManager.default.fileExists(atPath: pidFile), Date().timeIntervalSince(started) < 60 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        task.cancel()
+        let outcome = await task.value
+        #expect(outcome == .stopped)
+        #expect(outcome.description == "was ended because rekey was asked to stop")
+        #expect(Date().timeIntervalSince(started) < 180, "not hanging")
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+        #expect(state == nil || state == "Z", "the command's child still runs")
+    }
+
     @Test("the command sees exactly the given environment plus the fixed PATH, and none of rekey's descriptors")
     func environmentAndDescriptors() async throws {
         let directory = TempDirectory()
