@@ -77,6 +77,32 @@ struct InventoryEndToEndTests {
         }
     }
 
+    @Test("one holder per file and key across processes: a holding another rekey process recorded is replaced, not kept beside")
+    func oneHolderAcrossProcesses() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let state = StateDirectory(root: host.statePath)
+            let sealer = Sealer(key: try MasterKey.load(from: host.keyPath))
+            let store = InventoryStore(state: state, sealer: sealer)
+            func holding(_ consumer: String, _ file: String) -> Holding {
+                Holding(consumer: consumer, file: file, key: "GITEA_TOKEN", tokenID: nil, tokenName: nil, persona: nil, server: nil,
+                        lastEight: "00000000", fingerprint: nil, since: 0, source: .imported)
+            }
+            // This process records first (twice: the first write only creates the generation), so
+            // it knows, and keeps in memory, who holds what.
+            try store.record(holding("early", host.directory.file("other.env")), in: "early")
+            try store.record(holding("early", host.directory.file("other.env")), in: "early")
+            // Another process, the real binary, then records the host's env file for its consumer.
+            let run = try await host.rekey(["run", host.playbookPath])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try store.all().filter { $0.isPlace(file: host.envPath, key: "GITEA_TOKEN") }.map(\.consumer) == [host.consumer])
+            // This process records the same place in another record: the binary's holding goes.
+            try store.record(holding("late", host.envPath), in: "late")
+            #expect(try store.all().filter { $0.isPlace(file: host.envPath, key: "GITEA_TOKEN") }.map(\.consumer) == ["late"])
+            #expect(try store.all().map(\.consumer).sorted() == ["early", "late"])
+        }
+    }
+
     @Test("a rotation replaces the imported holding of its file and key; forget drops a consumer's holdings")
     func importThenRotateThenForget() async throws {
         try await EndToEndHost.with { host in

@@ -228,13 +228,44 @@ enum Race {
     static func first<T: Sendable>(within limit: Duration, _ work: @escaping @Sendable () async -> T,
                                    onTimeout: @escaping @Sendable () -> T) async -> T {
         let box = OnceBox<T>()
+        let timer = TimerHandle()
         return await withCheckedContinuation { continuation in
             box.set(continuation)
-            let worker = Task { box.resume(with: await work()) }
-            Task {
-                try? await Task.sleep(for: limit)
-                if box.resume(with: onTimeout()) { worker.cancel() }
+            let worker = Task {
+                box.resume(with: await work())
+                // The timer goes as soon as the work ends: left sleeping, it would keep this task
+                // (and its answer) alive for the whole limit, one per exchange of a fleet.
+                timer.cancel()
             }
+            timer.set(Task {
+                // Cancelled: the work ended first.
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                if box.resume(with: onTimeout()) { worker.cancel() }
+            })
+        }
+    }
+
+    /// The timer task, cancelled by the work that ends first (also before it is set).
+    final class TimerHandle: @unchecked Sendable {
+        private let lock = NSLock()
+        private var task: Task<Void, Never>?
+        private var cancelled = false
+
+        func set(_ task: Task<Void, Never>) {
+            let cancelNow = lock.withLock {
+                self.task = task
+                return cancelled
+            }
+            if cancelNow { task.cancel() }
+        }
+
+        func cancel() {
+            let task = lock.withLock {
+                cancelled = true
+                defer { self.task = nil }
+                return self.task
+            }
+            task?.cancel()
         }
     }
 

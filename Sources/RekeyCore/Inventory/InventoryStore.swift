@@ -34,16 +34,19 @@ public struct InventoryStore: Sendable {
         try records().flatMap { try load(record: $0) }
     }
 
-    /// Writes a record atomically (an empty one is removed).
+    /// Writes a record atomically (an empty one is removed). Call with the lock held.
     public func save(record: String, _ holdings: [Holding]) throws {
-        if holdings.isEmpty { try files.remove(record) } else { try files.save(record, holdings) }
+        try InventoryPlaces.shared.changing(record, in: self, to: holdings.map(InventoryPlaces.place)) {
+            if holdings.isEmpty { try files.remove(record) } else { try files.save(record, holdings) }
+        }
     }
 
     /// Records `holding` in `record`, replacing every holding of the same file and key, in this
-    /// record or any other.
+    /// record or any other. A place has at most one holder (this keeps it so): the other holders
+    /// come from `InventoryPlaces`, not from opening every record.
     public func record(_ holding: Holding, in record: String, replacingAll: Bool = false) throws {
         try withLock {
-            for other in try records() where other != record {
+            for other in try InventoryPlaces.shared.holders(of: holding, in: self) where other != record {
                 let holdings = try load(record: other)
                 let kept = holdings.filter { !$0.isSamePlace(as: holding) }
                 if kept.count != holdings.count { try save(record: other, kept) }
@@ -66,7 +69,11 @@ public struct InventoryStore: Sendable {
 
     /// Drops a consumer's record (`rekey forget`); false when there was none.
     public func forget(record: String) throws -> Bool {
-        try withLock { try files.remove(record) }
+        try withLock {
+            var held = false
+            try InventoryPlaces.shared.changing(record, in: self, to: []) { held = try files.remove(record) }
+            return held
+        }
     }
 
     func withLock<T>(_ body: () throws -> T) throws -> T {

@@ -22,7 +22,11 @@ extension Playbook {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: yaml, .basic)
+            // Resolver.basic: plain scalars are typed by PlainScalarTag, not by ICU regular
+            // expressions. UTF-8 named, not `Parser.Encoding.default`: that one reads the whole process
+            // environment on every parse (a tenth of parsing a fleet's playbooks) and prints to
+            // stdout when YAMS_DEFAULT_ENCODING is set.
+            root = try Yams.compose(yaml: yaml, .basic, .default, .utf8)
         } catch {
             throw syntaxError(error, path: path, yaml: yaml)
         }

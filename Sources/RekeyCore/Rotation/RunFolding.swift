@@ -22,13 +22,15 @@ public enum RunIndex {
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    /// `consumer`'s runs whose journal exists, oldest first.
-    static func runs(state: StateDirectory, consumer: String, sealer: Sealer) -> [String] {
-        let existing = Set(RunJournal.runIDs(state: state))
-        if access(builtMarker(state), F_OK) != 0 { rebuild(state: state, sealer: sealer, existing: existing) }
+    /// `consumer`'s runs whose journal exists, oldest first. With `beyond`, nothing (no journal
+    /// looked up) when the index lists at most that many runs: what `keep_runs` needs after each
+    /// run, at a cost that follows the consumer's own runs, not the whole `runs/` directory.
+    static func runs(state: StateDirectory, consumer: String, sealer: Sealer, beyond: Int? = nil) -> [String] {
+        if access(builtMarker(state), F_OK) != 0 { rebuild(state: state, sealer: sealer, existing: Set(RunJournal.runIDs(state: state))) }
         let text = (try? AtomicFile.readBytes(path(state, consumer: consumer))).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let listed = Set(text.split(separator: "\n").map(String.init).filter { RunID.isWellFormed($0) && existing.contains($0) })
-        return listed.sorted()
+        let listed = Set(text.split(separator: "\n").map(String.init).filter(RunID.isWellFormed))
+        if let beyond, listed.count <= beyond { return [] }
+        return listed.filter { access(state.journalPath(run: $0), F_OK) == 0 }.sorted()
     }
 
     /// Rewrites `consumer`'s index to hold exactly `runs`.
@@ -102,7 +104,7 @@ public enum RunFolding {
     /// Folds and removes `consumer`'s oldest journals until `keep` remain. Never fails a run: a
     /// problem is returned and the journals stay. The run in flight (`runs/active/<consumer>`) is never folded.
     public static func fold(state: StateDirectory, sealer: Sealer, consumer: String, keep: Int) -> Outcome {
-        let runs = RunIndex.runs(state: state, consumer: consumer, sealer: sealer)
+        let runs = RunIndex.runs(state: state, consumer: consumer, sealer: sealer, beyond: keep)
         guard runs.count > keep else { return Outcome() }
         let active = ActiveRun(state: state).current(consumer: consumer)
         let old = runs.dropLast(keep).filter { $0 != active }

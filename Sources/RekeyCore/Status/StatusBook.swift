@@ -44,11 +44,15 @@ public struct StatusBook: Sendable {
     }
 
     /// Loads, changes and saves `consumer`'s record; a failure to save is returned, never thrown,
-    /// since the record must never fail the run it describes.
+    /// since the record must never fail the run it describes. A record the change leaves as it was
+    /// on disk is not written again (the due check of a healthy consumer writes nothing).
     @discardableResult
     public func update(_ consumer: String, _ change: (inout ConsumerStatus) -> Void) -> (any Error)? {
-        var status = load(consumer)
+        migrateIfNeeded()
+        let stored = read(path(consumer: consumer))
+        var status = stored ?? ConsumerStatus(consumer: consumer)
         change(&status)
+        if status == stored { return nil }
         do { try save(status); return nil } catch { return error }
     }
 

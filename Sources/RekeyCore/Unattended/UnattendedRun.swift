@@ -79,11 +79,13 @@ public struct UnattendedRun: Sendable {
             await sleep(delay, stop)
         }
         let heals = HealBudget(limit: options.maxHeal)
+        let threads = ConsumerThreads(count: options.parallel)
+        defer { threads.shutdown() }
         await withTaskGroup(of: (Int, UnattendedReport.Consumer).self) { group in
             var pending = work[...]
             func startNext() {
                 guard let (index, playbook) = pending.popFirst() else { return }
-                group.addTask { (index, await self.handle(playbook, deadline: deadline, heals: heals)) }
+                group.addTask(executorPreference: threads) { (index, await self.handle(playbook, deadline: deadline, heals: heals)) }
             }
             for _ in 0..<max(1, options.parallel) { startNext() }
             for await (index, result) in group {
