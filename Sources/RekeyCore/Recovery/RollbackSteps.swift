@@ -67,7 +67,7 @@ struct RollbackCheckStep: Step {
             let token = input.oldToken
             let backup = input.backup
             let provider = run.provider
-            let probe = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
+            let probe = await Result.capturing { () async throws(ProviderError) in try await provider.probe(token) }
             switch probe {
             case .success(let login) where TokenProbe.matches(login, expected: begin.login):
                 input.log.actions.append(.checked(token: token.redactedTail, login: login))
@@ -84,7 +84,7 @@ struct RollbackCheckStep: Step {
             case .failure(let error):
                 throw error
             }
-            return StepResult("the backed-up token \(token.redactedTail)")
+            return StepResult(.rollback(input.log.actions.last ?? .checked(token: token.redactedTail, login: begin.login ?? "")))
         }
     }
 }
@@ -100,9 +100,10 @@ struct RollbackRestoreStep: Step {
             try run.target.restore(input.restored, expectedSHA256: input.restoredSHA, backup: input.backup)
             run.facts.fileWritten = input.restoredSHA
             try run.record(.rewritten(before: nil, after: input.restoredSHA, detail: nil))
-            input.log.actions.append(.restored(file: input.file, backup: input.backup, key: input.key, token: input.oldToken.redactedTail))
+            let restored = Rollback.Action.restored(file: input.file, backup: input.backup, key: input.key, token: input.oldToken.redactedTail)
+            input.log.actions.append(restored)
             CrashPoint.reach("rollback-after-restore")
-            return StepResult("\(input.file) holds the bytes of \(input.backup)", changedTheWorld: true)
+            return StepResult(.rollback(restored), changedTheWorld: true)
         }
     }
 }
@@ -116,14 +117,14 @@ struct RollbackProbeStep: Step {
         try await input.log.failing {
             let token = input.oldToken
             let provider = run.provider
-            let after = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
+            let after = await Result.capturing { () async throws(ProviderError) in try await provider.probe(token) }
             guard case .success(let login) = after else {
                 input.log.actions.append(.probeFailed)
-                return StepResult("the restored token did not probe fine")
+                return StepResult(.rollback(.probeFailed))
             }
             try run.record(.probed(login: login, tokenID: nil))
             input.log.actions.append(.probed(token: token.redactedTail, login: login))
-            return StepResult("login \(login)")
+            return StepResult(.rollback(.probed(token: token.redactedTail, login: login)))
         }
     }
 }
@@ -138,11 +139,11 @@ struct RollbackDeleteStep: Step {
             guard !input.request.keepToken, let minted = input.minted else {
                 if let label = input.tokenLabel { input.log.actions.append(.kept(token: label)) }
                 CrashPoint.reach("rollback-before-done")
-                return StepResult("kept")
+                return StepResult(.rollback(.kept(token: input.tokenLabel ?? "")))
             }
             let provider = run.provider
             let credential = input.credential
-            let result = await Result.capturing { () async throws(GiteaError) in
+            let result = await Result.capturing { () async throws(ProviderError) in
                 try await provider.deleteRunToken(known: minted, name: nil, auth: credential)
             }
             if let reason = result.failureDescription {
@@ -151,7 +152,7 @@ struct RollbackDeleteStep: Step {
             try run.record(.deleted(minted))
             input.log.actions.append(.deleted(token: input.tokenLabel ?? "", run: input.undone.run))
             CrashPoint.reach("rollback-before-done")
-            return StepResult("deleted \(input.tokenLabel ?? "")", changedTheWorld: true)
+            return StepResult(.rollback(.deleted(token: input.tokenLabel ?? "", run: input.undone.run)), changedTheWorld: true)
         }
     }
 }

@@ -63,10 +63,10 @@ struct RunSettler {
         if currentSHA == restoredSHA {
             if begin.keepToken != true, !journal.facts.tokenDeleted, let id = begin.tokenID {
                 let token = TokenInfo(id: id, name: begin.tokenName ?? "", lastEight: begin.lastEight ?? "", scopes: [])
-                if let deletion = try await client(begin).deleteRunToken(persona: begin.persona ?? "", known: token, name: nil,
-                                                                         auth: try credentialFor(begin)) {
+                if let deletion = try await services.provider(begin, run: journal.run).deleteRunToken(known: token, name: nil,
+                                                                                                      auth: try credentialFor(begin)) {
                     try append(appender, .deleted, from: begin) { $0.tokenID = id; $0.tokenName = begin.tokenName; $0.lastEight = begin.lastEight }
-                    actions.append(.tokenDeletion(deletion.summary))
+                    actions.append(.tokenDeletion(deletion))
                 }
             }
             try append(appender, .done, from: begin) { $0.detail = "recovered: rollback finished" }
@@ -84,8 +84,6 @@ struct RunSettler {
     }
 
     // MARK: - Plumbing
-
-    private func client(_ begin: JournalRecord) throws -> any GiteaAPI { try services.client(begin, run: journal.run) }
 
     private func credentialFor(_ begin: JournalRecord) throws -> BasicCredential { try services.credential(begin, run: journal.run) }
 

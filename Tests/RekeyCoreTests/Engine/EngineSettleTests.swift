@@ -18,7 +18,7 @@ struct EngineSettleTests {
             self.log = log
         }
 
-        func perform(_ run: RunContext) async throws -> StepResult { StepResult(name) }
+        func perform(_ run: RunContext) async throws -> StepResult { StepResult(.said(name)) }
         func assess(_ dead: DeadRun) async throws -> Assessment {
             log.entries.append("assess \(name)")
             return verdict
