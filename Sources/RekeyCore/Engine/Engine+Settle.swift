@@ -21,24 +21,30 @@ extension Engine {
             dead.mustUndo = true
             break
         }
-        if dead.mustUndo {
-            for step in steps.reversed() { try await step.settle(from: dead) }
-            try dead.record(.rolledBack(.init(detail: "recovered: rolled back")))
-            return .undone
-        }
+        if dead.mustUndo { return try await undo(dead) }
         for step in steps {
             do {
                 try await step.settle(from: dead)
             } catch let error as any RequiresRestore {
                 dead.note(.undoneBecause(step: step.name, error: ErrorLine.describe(error)))
                 dead.mustUndo = true
-                for step in steps.reversed() { try await step.settle(from: dead) }
-                try dead.record(.rolledBack(.init(detail: "recovered: rolled back")))
-                return .undone
+                return try await undo(dead)
             }
         }
         try dead.record(.committed)
         try dead.record(.done(.init(detail: "recovered: finished")))
         return .finished
+    }
+
+    /// Every step undoes its part, in reverse order. An undone rotation ends `rolled-back`; an
+    /// undone rollback did not happen, so it ends `failed` (as `rekey history` shows it).
+    private func undo(_ dead: DeadRun) async throws -> Settlement {
+        for step in steps.reversed() { try await step.settle(from: dead) }
+        if dead.journal.operation == .rollback {
+            try dead.record(.failed(.init(detail: "recovered: the rollback did not happen; nothing changed by it")))
+        } else {
+            try dead.record(.rolledBack(.init(detail: "recovered: rolled back")))
+        }
+        return .undone
     }
 }

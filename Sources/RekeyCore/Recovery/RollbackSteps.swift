@@ -35,6 +35,17 @@ struct RollbackInput {
     var steps: [any Step] {
         [RollbackCheckStep(input: self), RollbackRestoreStep(input: self), RollbackProbeStep(input: self), RollbackDeleteStep(input: self)]
     }
+
+    /// The same steps, to settle a dead rollback (`rekey recover`): they act on its journal, the
+    /// file and the server only (`assess`/`settle(from:)`), never `perform`.
+    static var settling: [any Step] {
+        [RollbackCheckStep(input: nil), RollbackRestoreStep(input: nil), RollbackProbeStep(input: nil), RollbackDeleteStep(input: nil)]
+    }
+
+    static func required(_ input: RollbackInput?, step: String) throws -> RollbackInput {
+        guard let input else { throw EngineError.missingPrerequisite("the rollback's preflight", step: step) }
+        return input
+    }
 }
 
 /// What the rollback's steps did, in order, and the error that stopped them (rethrown as it was).
@@ -51,11 +62,13 @@ final class RollbackLog {
 }
 
 struct RollbackCheckStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "check" }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             let begin = input.undoneBegin
             try run.record(.begin(.init(
                 operation: .rollback, file: input.file, fileSHA256: input.currentSHA, key: input.key, server: begin.server,
@@ -90,11 +103,13 @@ struct RollbackCheckStep: Step {
 }
 
 struct RollbackRestoreStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "restore" }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             try run.record(.rewriting(before: input.currentSHA, after: input.restoredSHA))
             run.facts.rewriteAttempted = true
             try run.target.restore(input.restored, expectedSHA256: input.restoredSHA, backup: input.backup)
@@ -110,11 +125,13 @@ struct RollbackRestoreStep: Step {
 
 /// A failed probe after the restore is reported, not fatal: the file already holds the backup.
 struct RollbackProbeStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "probe" }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             let token = input.oldToken
             let provider = run.provider
             let after = await Result.capturing { () async throws(ProviderError) in try await provider.probe(token) }
@@ -130,12 +147,14 @@ struct RollbackProbeStep: Step {
 }
 
 struct RollbackDeleteStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "delete" }
     var placement: StepPlacement { .afterCommit }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             guard !input.request.keepToken, let minted = input.minted else {
                 if let label = input.tokenLabel { input.log.actions.append(.kept(token: label)) }
                 CrashPoint.reach("rollback-before-done")
@@ -154,6 +173,38 @@ struct RollbackDeleteStep: Step {
             CrashPoint.reach("rollback-before-done")
             return StepResult(.rollback(.deleted(token: input.tokenLabel ?? "", run: input.undone.run)), changedTheWorld: true)
         }
+    }
+}
+
+extension RollbackRestoreStep {
+    /// A dead rollback can be finished only when the file holds the restored bytes. Holding what
+    /// the undone run wrote, it died before the restore (nothing changed); holding anything else,
+    /// someone edited it (left as it is). Either way the rollback did not happen.
+    func assess(_ dead: DeadRun) async throws -> Assessment {
+        guard let target = dead.target, let restored = dead.begin.sha256After, let rotated = dead.begin.sha256 else {
+            throw dead.missing("the rollback's file and hashes")
+        }
+        let current = target.readIfPossible().map(Digest.sha256Hex)
+        if current == restored { return .canFinish }
+        dead.note(current == rotated ? .rollbackDiedBeforeRestore(file: target.path) : .fileEditedDuringRollback(file: target.path))
+        return .mustUndo
+    }
+}
+
+extension RollbackDeleteStep {
+    /// Finishing a dead rollback: the undone run's token is deleted (unless `--keep-token`, or
+    /// already done), as the live rollback does after its commit point.
+    func settle(from dead: DeadRun) async throws {
+        guard !dead.mustUndo else { return }
+        let begin = dead.begin
+        if begin.keepToken != true, !dead.facts.tokenDeleted, let id = begin.tokenID {
+            let token = TokenInfo(id: id, name: begin.tokenName ?? "", lastEight: begin.lastEight ?? "", scopes: [])
+            if let deletion = try await dead.provider().deleteRunToken(known: token, name: nil, auth: try dead.credential()) {
+                try dead.record(.deleted(token))
+                dead.note(.tokenDeletion(deletion))
+            }
+        }
+        dead.note(.rollbackFinished(file: begin.file ?? "", of: begin.rollbackOf ?? "?"))
     }
 }
 
