@@ -2,7 +2,7 @@
 /// token is its `TokenInfo` (id, name, last eight) and its value (`SecretBytes`), the credential is
 /// the vault entry (`BasicCredential`). Everything provider-specific (for Gitea: the persona, the
 /// scopes, the read:user rule, one-time codes) is bound into the provider when it is made, from the
-/// provider's own playbook section (`Playbook.gitea`, `Playbook.token.scopes`) or the run's journaled
+/// provider's own playbook section (`Playbook.gitea`, with the scopes) or the run's journaled
 /// `begin` record.
 ///
 /// `GiteaProvider` is the one implementation. Errors are `ProviderError`: its `kind` says whether

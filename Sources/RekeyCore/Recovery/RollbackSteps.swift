@@ -227,7 +227,7 @@ extension Playbook {
     static func journaled(consumer: String, begin: JournalRecord, file: String, key: String) -> Playbook {
         Playbook(sourcePath: "journal", consumer: consumer,
                  gitea: .init(url: begin.server ?? "", persona: begin.persona ?? "", auth: begin.vaultEntry),
-                 token: .init(nameTemplate: "", scopes: []),
+                 token: .init(nameTemplate: ""),
                  target: .init(file: file, key: key, commentTemplate: ""),
                  probe: begin.login.map { .init(login: $0) }, steps: [])
     }

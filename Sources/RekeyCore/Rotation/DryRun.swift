@@ -47,7 +47,7 @@ public struct DryRun {
         let line = snapshot.keyLine
         let entry = snapshot.entry
         let previousTail = snapshot.previousTail
-        let provider = GiteaProvider(api: gitea, persona: playbook.gitea.persona, scopes: playbook.token.scopes)
+        let provider = GiteaProvider(api: gitea, persona: playbook.gitea.persona, scopes: playbook.gitea.scopes)
         let version = try await provider.version()
         let date = now()
         let run = "<run>"
@@ -72,7 +72,7 @@ public struct DryRun {
             consumer: playbook.consumer, file: target.file, key: target.key, keyLine: line,
             previousLastEight: snapshot.previousLastEight, server: playbook.gitea.url,
             serverVersion: version, vaultEntry: playbook.gitea.auth, vaultUser: entry.username, tokenName: name,
-            scopes: playbook.token.scopes, steps: steps, items: items
+            scopes: playbook.gitea.scopes, steps: steps, items: items
         )
     }
 }

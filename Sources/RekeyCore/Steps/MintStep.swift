@@ -64,7 +64,7 @@ public struct MintStep: Step {
     }
 
     public func plan(_ plan: PlanInput) -> [PlanItem] {
-        [.mint(tokenName: plan.tokenName, persona: plan.playbook.gitea.persona, scopes: plan.playbook.token.scopes)]
+        [.mint(tokenName: plan.tokenName, persona: plan.playbook.gitea.persona, scopes: plan.playbook.gitea.scopes)]
     }
 
     /// Whether a failed mint may still have created the token. A 4xx answer is the server refusing
