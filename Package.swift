@@ -42,10 +42,18 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // What people read: the renderers of the core's typed results (step lines, dry-run plan,
+        // prune line). A library, not part of the executable, so that `toy-rekey` and the tests
+        // render exactly the lines `rekey` prints.
+        .target(
+            name: "RekeyText",
+            dependencies: ["RekeyCore"]
+        ),
         .executableTarget(
             name: "rekey",
             dependencies: [
                 "RekeyCore",
+                "RekeyText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,12 +83,12 @@ let package = Package(
         // Test-only: rekey's run, recover and dry run with a toy step registered (EndToEndTests runs it).
         .executableTarget(
             name: "toy-rekey",
-            dependencies: ["RekeyCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RekeyCore", "RekeyText", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/ToyRekey"
         ),
         .testTarget(
             name: "RekeyCoreTests",
-            dependencies: ["RekeyCore", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["RekeyCore", "RekeyText", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "GiteaStandInTests",

@@ -1,4 +1,5 @@
 import RekeyCore
+import RekeyText
 
 /// Renders what recover did (`Recovery.Action`) as the lines people see, and adds those lines to
 /// `--json` as `actions`, the way they were printed before the actions were typed.
@@ -13,11 +14,16 @@ enum RecoveryPrinter {
         case .tokenRefused(let status): "the server refuses the new token (\(status)): rolling back"
         case .fileEditedDuringRotation(let file): "\(file) holds neither its original bytes nor this run's token (edited by someone else?); left as it is"
         case .restored(let file, let backup): "restored the original bytes of \(file) from \(backup)"
-        case .tokenDeletion(let summary): summary
+        case .tokenDeletion(let deletion): StepText.deletion(deletion)
         case .rollbackFinished(let file, let run): "\(file) holds the restored bytes: rollback of \(run) finished"
         case .rollbackDiedBeforeRestore(let file): "the rollback died before \(file) was restored; nothing changed, run rekey rollback again if you still want it"
         case .fileEditedDuringRollback(let file): "\(file) holds neither the rotated nor the restored bytes (edited by someone else?); left as it is"
         case .step(let name, let detail): "\(name): \(detail)"
+        case .reloaded(let commands): "the run died inside its reload: ran it again, " + commands.map { "\($0) → exit 0" }.joined(separator: "; ")
+        case .reloadedOriginal(let command): "reloaded the consumer with the original bytes: \(command) → exit 0"
+        case .revocationPending(let id, let lastEight):
+            "the run died while revoking the token it replaced (token \(id), …\(lastEight)): left pending; rekey revoke --pending settles it"
+        case .undoneBecause(let step, let error): "\(step) failed while finishing the run (\(error)): rolling back"
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RekeyCore
+import RekeyText
 
 /// Prints a run for people (one line per step, ✓/✗/↩) or as one JSON object (`--json`).
 /// Only identifiers and last-eight tails ever reach it.
@@ -32,18 +33,12 @@ struct RunPrinter {
 
     func step(_ report: StepReport) {
         guard !json else { return }
-        let mark = switch report.outcome {
-        case .ok: "✓"
-        case .failed: "✗"
-        case .compensated: "↩"
-        case .compensationFailed: "✗↩"
-        }
-        say("\(mark) \(report.step.padding(toLength: 9, withPad: " ", startingAt: 0)) \(report.detail)")
+        say(StepText.line(report))
     }
 
     func finish(_ report: RunReport) {
         if json {
-            printJSON(report)
+            printJSON(ReportJSON(report: report))
             return
         }
         switch report.outcome {
@@ -57,10 +52,44 @@ struct RunPrinter {
 
     func plan(_ plan: DryRun.Plan) {
         if json {
-            printJSON(plan)
+            printJSON(PlanJSON(plan: plan))
             return
         }
-        for line in plan.lines { say(line) }
+        for line in PlanText.lines(plan) { say(line) }
+    }
+
+    /// A run's fields plus its steps with their details rendered, as `--json` prints them.
+    struct ReportJSON: Encodable {
+        let report: RunReport
+
+        struct StepJSON: Encodable {
+            var step: String
+            var outcome: StepReport.Outcome
+            var detail: String
+            var milliseconds: Int
+        }
+
+        enum Keys: String, CodingKey { case steps }
+
+        func encode(to encoder: any Encoder) throws {
+            try report.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(report.steps.map { StepJSON(step: $0.step, outcome: $0.outcome, detail: StepText.detail($0.detail), milliseconds: $0.milliseconds) },
+                                 forKey: .steps)
+        }
+    }
+
+    /// A plan's fields plus its rendered `lines`.
+    struct PlanJSON: Encodable {
+        let plan: DryRun.Plan
+
+        enum Keys: String, CodingKey { case lines }
+
+        func encode(to encoder: any Encoder) throws {
+            try plan.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(PlanText.lines(plan), forKey: .lines)
+        }
     }
 
     private func emit(_ object: [String: any Sendable]) {

@@ -8,23 +8,7 @@ import TestSupport
 @Suite("rekey audit, end to end")
 struct AuditEndToEndTests {
     static func playbook(_ host: EndToEndHost, consumer: String, file: String, persona: String, scopes: String, every: String) -> String {
-        """
-        version: 1
-        consumer: \(consumer)
-        gitea:
-          url: ${GITEA_URL}
-          persona: \(persona)
-        token:
-          name: "\(consumer)-{run}"
-          scopes: \(scopes)
-        target:
-          file: \(file)
-          key: GITEA_TOKEN
-          comment: "# rotated {utc}"
-        probe:
-          login: \(persona)
-        every: \(every)
-        """
+        PlaybookText.make(consumer: consumer, persona: persona, scopes: scopes, file: file, comment: "# rotated {utc}", extra: "every: \(every)")
     }
 
     static func findings(_ token: [String: Any]) -> [String] {

@@ -169,23 +169,8 @@ extension EndToEndHost {
     func addSharingConsumer(_ name: String, extra: String = "") throws -> (env: String, playbook: String) {
         let env = directory.file("\(name).env")
         try directory.write("\(name).env", Self.envTemplate.replacingOccurrences(of: "{old}", with: oldToken), mode: 0o640)
-        try directory.write("\(name).yml", """
-        version: 1
-        consumer: \(name)
-        gitea:
-          url: ${GITEA_URL}
-          persona: \(persona)
-        token:
-          name: "\(name)-{run}"
-          scopes: [read:user]
-        target:
-          file: \(env)
-          key: GITEA_TOKEN
-          comment: "# \(name) {token_name} (…{last8}) rotated {utc}"
-        probe:
-          login: \(persona)
-        \(extra)
-        """)
+        try directory.write("\(name).yml", PlaybookText.make(consumer: name, persona: persona, file: env,
+                                                            comment: "# \(name) {token_name} (…{last8}) rotated {utc}", extra: extra))
         return (env, directory.file("\(name).yml"))
     }
 }

@@ -153,7 +153,34 @@ struct RunEndToEndTests {
             let token = try #require(object["token"] as? [String: Any])
             #expect(token["lastEight"] as? String == String(host.currentToken.suffix(8)))
             #expect(token["id"] is Int && (token["name"] as? String)?.hasPrefix("ops-automation-") == true)
+            // Each step's detail is the line people read, rendered from the step's typed result.
+            let details = steps.map { $0["detail"] as? String ?? "" }
+            try #require(details.count == 5)
+            #expect(details[2].hasPrefix("token \(token["id"] as? Int ?? -1) \(token["name"] as? String ?? "") (…\(host.currentToken.suffix(8))) for \(host.persona), scopes "),
+                    "\(details)")
+            #expect(details[2].contains("read:user"), "\(details)")
+            #expect(details[4] == "GET /api/v1/user with …\(host.currentToken.suffix(8)) → 200 login \(host.persona)", "\(details)")
             #expect(try host.leaks(of: [host.password, host.oldToken, host.currentToken]) == [])
+        }
+    }
+
+    @Test("--dry-run --json prints the plan's fields and the lines people read, and changes nothing")
+    func dryRunJSON() async throws {
+        try await EndToEndHost.with { host in
+            try await host.setUp()
+            let before = host.envBytes
+            let result = try await host.rekey(["run", host.playbookPath, "--dry-run", "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(object["consumer"] as? String == host.consumer)
+            #expect(object["steps"] as? [String] == ["backup", "mint", "rewrite", "probe"])
+            let lines = try #require(object["lines"] as? [String])
+            #expect(lines.first == "plan for \(host.consumer) (dry run: nothing was changed)")
+            #expect(lines.contains("✓ playbook  \(host.playbookPath) is valid; steps backup, mint, rewrite, probe"), "\(lines)")
+            #expect(lines.contains("  probe     would check GET /api/v1/user answers 200 with login \(host.persona)"), "\(lines)")
+            #expect(object["items"] == nil, "the typed items are the core's, not the JSON's")
+            #expect(host.envBytes == before)
+            #expect(await host.serverTokens().count == 1)
         }
     }
 

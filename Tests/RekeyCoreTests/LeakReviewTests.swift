@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TestSupport
 @testable import RekeyCore
+import RekeyText
 
 // Leak review: every way Swift can turn a value into text (print, interpolation, String(reflecting:),
 // dump) applied to the values and errors that exist while secrets are in play. Each test names the
@@ -127,7 +128,7 @@ struct LeakReviewTests {
         let short = "hunter2!"
         _ = try fixture.directory.write("all-credentials.env", "# c\nGITEA_TOKEN=\(short)\nDEPLOY_USER=ops\n")
         let preflight = try Preflight.inspect(fixture.playbook, file: ConsumerFile(path: fixture.playbook.target.file), vault: Vault(state: fixture.state, sealer: fixture.sealer))
-        #expect(!preflight.summary.contains(short), "validate's line: \(preflight.summary)")
+        #expect(!StepText.detail(preflight.detail).contains(short), "validate's line: \(StepText.detail(preflight.detail))")
         #expect(preflight.previousLastEight != short, "previousLastEight goes to --json, history and rollback lines")
     }
 
@@ -189,7 +190,7 @@ struct LeakReviewTests {
         let client = GiteaClient(baseURL: "http://gitea.test", transport: transport, retry: .once)
         let credential = BasicCredential(username: "ops", password: SecretBytes(utf8: Self.password))
         do { _ = try await client.mintToken(persona: "ops", name: "n", scopes: [], auth: credential) } catch { errors.append(error) }
-        do { _ = try await client.login(of: SecretBytes(utf8: Self.token)) } catch { errors.append(ProbeFailure(reason: ProbeStep.explain(error))) }
+        do { _ = try await client.login(of: SecretBytes(utf8: Self.token)) } catch { errors.append(ProbeFailure(reason: ProbeStep.explain(ProviderError(error)))) }
         do { _ = try await client.mintToken(persona: "ops", name: "n", scopes: [], auth: credential) } catch { errors.append(error) }
 
         #expect(errors.count == 13, "every path above should have failed: \(errors)")

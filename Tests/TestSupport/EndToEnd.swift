@@ -125,23 +125,9 @@ public final class EndToEndHost: @unchecked Sendable {
 
     /// Writes playbook.yml; `target` replaces the env file's path (default `envPath`).
     public func writePlaybook(extra: String = "", scopes: String = "[write:repository, read:organization, read:user]", target: String? = nil) throws {
-        try directory.write("playbook.yml", """
-        version: 1
-        consumer: \(consumer)
-        gitea:
-          url: ${GITEA_URL}
-          persona: \(persona)
-        token:
-          name: "\(persona)-{run}"
-          scopes: \(scopes)
-        target:
-          file: \(target ?? envPath)
-          key: GITEA_TOKEN
-          comment: "# ops-automation PAT {token_name} (…{last8}) rotated {utc} by rekey run {run}"
-        probe:
-          login: \(persona)
-        \(extra)
-        """)
+        try directory.write("playbook.yml", PlaybookText.make(
+            consumer: consumer, persona: persona, tokenName: "\(persona)-{run}", scopes: scopes, file: target ?? envPath,
+            comment: "# ops-automation PAT {token_name} (…{last8}) rotated {utc} by rekey run {run}", extra: extra))
     }
 
     /// The real client, sharing the binary's one-time-code ledger in the host's state directory, so

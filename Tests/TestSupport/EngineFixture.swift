@@ -31,8 +31,8 @@ public final class EngineFixture: @unchecked Sendable {
             VaultEntry(username: "ops-automation", password: SecretBytes(utf8: password), totpSeed: nil), name: "ops-automation")
         playbook = Playbook(
             sourcePath: "fixture.yml", consumer: "fixture-host",
-            gitea: .init(url: "http://gitea.invalid", persona: "ops-automation"),
-            token: .init(nameTemplate: "ops-automation-{run}", scopes: ["write:repository", "read:user"]),
+            gitea: .init(url: "http://gitea.invalid", persona: "ops-automation", scopes: ["write:repository", "read:user"]),
+            token: .init(nameTemplate: "ops-automation-{run}"),
             target: .init(file: envPath, key: "GITEA_TOKEN", commentTemplate: "# ops-automation PAT {token_name} (…{last8}) rotated {utc} by rekey run {run}"),
             probe: .init(login: "ops-automation"), steps: steps, keepBackups: keepBackups)
     }

@@ -30,16 +30,16 @@ public struct TouchStep: Step {
         CrashPoint.reach(Self.crashPoint)
         if fails { throw Refusal() }
         try run.record(.step(name: name, detail: "wrote \(marker)"))
-        return StepResult("wrote \(marker)", changedTheWorld: true)
+        return StepResult(.said("wrote \(marker)"), changedTheWorld: true)
     }
 
-    public func compensate(_ run: RunContext) async throws -> String? {
+    public func compensate(_ run: RunContext) async throws -> StepDetail? {
         guard FileManager.default.fileExists(atPath: marker) else { return nil }
         try FileManager.default.removeItem(atPath: marker)
-        return "removed \(marker)"
+        return .said("removed \(marker)")
     }
 
-    public func plan(_ plan: PlanInput) -> [String] { ["  touch     would write \(marker)"] }
+    public func plan(_ plan: PlanInput) -> [PlanItem] { [.step(name: name, text: "would write \(marker)")] }
 
     /// A run that died between `writing` and `wrote` did not finish this step: undo the run.
     public func assess(_ dead: DeadRun) async throws -> Assessment {

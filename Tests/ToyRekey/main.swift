@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RekeyCore
+import RekeyText
 import TestSupport
 
 // toy-rekey: a test-only executable that proves a step is one file plus one registry line. It is
@@ -48,7 +49,7 @@ do {
         let book = try playbook(arguments[1], registry: registry)
         var rotation = Rotation(playbook: book, state: state, sealer: try sealer(), gitea: client(book.gitea.url, transport), logger: logger)
         rotation.registry = registry
-        let report = try await rotation.run { print("\($0.outcome.rawValue) \($0.step): \($0.detail)") }
+        let report = try await rotation.run { print("\($0.outcome.rawValue) \($0.step): \(StepText.detail($0.detail))") }
         print("\(report.outcome.rawValue) \(report.run)")
         await transport.shutdown()
         exit(report.exitCode)
@@ -67,7 +68,7 @@ do {
         let book = try playbook(arguments[1], registry: registry)
         var dryRun = DryRun(playbook: book, state: state, sealer: try sealer(), gitea: client(book.gitea.url, transport))
         dryRun.registry = registry
-        for line in try await dryRun.plan().lines { print(line) }
+        for line in PlanText.lines(try await dryRun.plan()) { print(line) }
         await transport.shutdown()
     default:
         fail("usage: toy-rekey run PLAYBOOK MARKER | recover MARKER | plan PLAYBOOK MARKER", 64)

@@ -63,10 +63,10 @@ public struct TokenAudit: Sendable {
         }
         let owners = holders.compactMap { holder in playbooks.first { $0.consumer == holder.consumer } }
         for playbook in owners where playbook.gitea.persona == persona {
-            let wider = Self.wider(token.scopes, than: playbook.token.scopes)
+            let wider = Self.wider(token.scopes, than: playbook.gitea.scopes)
             if !wider.isEmpty {
                 found.append(.init(.widerThanPlaybook,
-                                   "scopes wider than consumer \(playbook.consumer)'s playbook requests: \(wider.joined(separator: ", ")) beyond [\(playbook.token.scopes.joined(separator: ", "))]"))
+                                   "scopes wider than consumer \(playbook.consumer)'s playbook requests: \(wider.joined(separator: ", ")) beyond [\(playbook.gitea.scopes.joined(separator: ", "))]"))
             }
         }
         if holders.isEmpty {

@@ -59,7 +59,7 @@ public final class DeadRun {
 
     /// The secret provider the run's `begin` record names (server and persona).
     public func provider() throws -> any TokenProvider {
-        GiteaProvider(api: try services.client(begin, run: journal.run), persona: begin.persona ?? "")
+        try services.provider(begin, run: journal.run)
     }
 
     /// The vault credential the run's `begin` record names.

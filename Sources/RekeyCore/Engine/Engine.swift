@@ -46,9 +46,9 @@ public struct Engine {
                 let result = try await step.perform(context)
                 CrashPoint.reach("after-\(step.name)")
                 changedTheWorld = changedTheWorld || result.changedTheWorld
-                report(.init(step: step.name, outcome: .ok, detail: result.summary, milliseconds: Self.ms(clock.now - started)), into: &reports)
+                report(.init(step: step.name, outcome: .ok, detail: result.detail, milliseconds: Self.ms(clock.now - started)), into: &reports)
             } catch {
-                report(.init(step: step.name, outcome: .failed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started)), into: &reports)
+                report(.init(step: step.name, outcome: .failed, detail: .failure(Self.describe(error)), milliseconds: Self.ms(clock.now - started)), into: &reports)
                 context.logger.info("step failed", metadata: ["step": "\(step.name)"])
                 if index >= commitIndex && error is any LeavesRunUnfinished {
                     return finish(context, reports: reports, outcome: .needsAttention,
@@ -82,12 +82,12 @@ public struct Engine {
             do {
                 if let detail = try await step.compensate(context) {
                     report(.init(step: step.name, outcome: .compensated, detail: detail, milliseconds: Self.ms(clock.now - started)), into: &reports)
-                    journal(context, .compensated(step: step.name, detail: detail))
+                    journal(context, .compensated(step: step.name, detail: detail.tag))
                 }
             } catch {
                 // A failure that does not say otherwise leaves the state unknown: a person must look.
                 compensationStatuses.append((error as? any RekeyError)?.exitStatus ?? .rollbackFailed)
-                report(.init(step: step.name, outcome: .compensationFailed, detail: Self.describe(error), milliseconds: Self.ms(clock.now - started)), into: &reports)
+                report(.init(step: step.name, outcome: .compensationFailed, detail: .failure(Self.describe(error)), milliseconds: Self.ms(clock.now - started)), into: &reports)
                 context.logger.error("compensation failed", metadata: ["step": "\(step.name)"])
             }
         }

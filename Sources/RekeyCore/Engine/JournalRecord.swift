@@ -63,6 +63,14 @@ public struct JournalRecord: Sendable, Codable, Equatable {
     public var rollbackOf: String?
     /// For a rollback: keep the rolled-back run's token on the server.
     public var keepToken: Bool?
+    /// On a `reload` step's first record: the commands it runs (argv, the playbook's own words) and
+    /// their timeout in seconds, so that `rekey recover` can run them again without the playbook.
+    public var command: [String]?
+    public var verify: [String]?
+    public var timeout: Int?
+    /// On `revoke-previous`'s record before it deletes the previous token: the playbook's policy,
+    /// so that `rekey recover` can leave the revocation pending under it.
+    public var revocation: RevocationPolicy?
 
     public init(kind: Kind, at: Int, consumer: String, run: String) {
         self.kind = kind

@@ -54,7 +54,7 @@ public final class RunContext {
 
     /// The secret provider, with the playbook's provider section bound (Gitea: persona and scopes).
     public var provider: any TokenProvider {
-        GiteaProvider(api: gitea, persona: playbook.gitea.persona, scopes: playbook.token.scopes)
+        GiteaProvider(api: gitea, persona: playbook.gitea.persona, scopes: playbook.gitea.scopes)
     }
 
     /// The operation's event stream, connected by `Engine.run`.

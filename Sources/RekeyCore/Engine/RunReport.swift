@@ -1,5 +1,7 @@
-/// What a run did, for people (`RunPrinter`) and machines (`--json`). Identifiers only.
-public struct RunReport: Sendable, Codable {
+/// What a run did, for people (`RunPrinter`) and machines (`--json`). Identifiers only. Its own
+/// encoding leaves `steps` out: their details are typed (`StepDetail`) and the executable renders
+/// them into the JSON it prints.
+public struct RunReport: Sendable, Encodable {
     public enum Outcome: String, Sendable, Codable {
         case rotated
         case rolledBack = "rolled-back"
@@ -29,4 +31,8 @@ public struct RunReport: Sendable, Codable {
     /// Whether the run's end record reached the journal. When it did not, the run stays marked
     /// unfinished so that `rekey recover` settles it from what the journal and the world say.
     public var endRecorded: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case run, consumer, file, outcome, exitCode, token, previousLastEight, backup, journal, error, state, endRecorded
+    }
 }

@@ -97,14 +97,15 @@ public struct GiteaError: RekeyError {
     }
 }
 
-extension Result where Failure == GiteaError {
-    /// Captures the outcome of one Gitea call, so callers can inspect a failure before rethrowing it.
-    public static func capturing(_ body: () async throws(GiteaError) -> Success) async -> Result<Success, GiteaError> {
+extension Result {
+    /// Captures the outcome of one call (Gitea's, a provider's), so callers can inspect a failure
+    /// before rethrowing it.
+    public static func capturing(_ body: () async throws(Failure) -> Success) async -> Result<Success, Failure> {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 }
 
-extension Result where Failure == GiteaError {
+extension Result where Failure: CustomStringConvertible {
     /// The error's one-line description, or nil on success.
     public var failureDescription: String? {
         if case .failure(let error) = self { return error.description }

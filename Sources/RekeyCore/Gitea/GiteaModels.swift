@@ -87,10 +87,3 @@ extension GiteaAPI {
     }
 }
 
-extension GiteaAPI {
-    /// `TokenProvider.deleteRunToken` for `persona` (kept for callers that hold a client).
-    public func deleteRunToken(persona: String, known: TokenInfo?, name: String?, auth: BasicCredential,
-                               value: SecretBytes? = nil) async throws(GiteaError) -> TokenDeletion? {
-        try await GiteaProvider(api: self, persona: persona).deleteRunToken(known: known, name: name, auth: auth, value: value)
-    }
-}

@@ -43,25 +43,27 @@ public struct Playbook: Sendable, Equatable {
         public var insecureHTTP: Bool
         /// `ca_file`: a PEM certificate of a private CA, trusted in addition to the system's roots.
         public var caFile: String?
+        /// Gitea 1.20+ scopes of the minted token, as written. A Gitea-only fact, so it lives in the
+        /// Gitea section; the playbook keeps it under `token.scopes`, where it always was.
+        public var scopes: [String]
 
-        public init(url: String, persona: String, auth: String? = nil, insecureHTTP: Bool = false, caFile: String? = nil) {
+        public init(url: String, persona: String, auth: String? = nil, insecureHTTP: Bool = false, caFile: String? = nil,
+                    scopes: [String] = []) {
             self.url = url
             self.persona = persona
             self.auth = auth ?? persona
             self.insecureHTTP = insecureHTTP
             self.caFile = caFile
+            self.scopes = scopes
         }
     }
 
     public struct TokenSpec: Sendable, Equatable {
         /// The token name with placeholders `{run}` (required) `{date}` `{consumer}` `{persona}`.
         public var nameTemplate: String
-        /// Gitea 1.20+ scopes, as written.
-        public var scopes: [String]
 
-        public init(nameTemplate: String, scopes: [String]) {
+        public init(nameTemplate: String) {
             self.nameTemplate = nameTemplate
-            self.scopes = scopes
         }
     }
 

@@ -72,8 +72,8 @@ struct PlaybookParser {
 
         var playbook = Playbook(
             sourcePath: reader.file, version: version, consumer: consumer,
-            gitea: .init(url: url, persona: persona, auth: auth, insecureHTTP: insecureHTTP, caFile: caFile),
-            token: .init(nameTemplate: nameTemplate, scopes: scopes),
+            gitea: .init(url: url, persona: persona, auth: auth, insecureHTTP: insecureHTTP, caFile: caFile, scopes: scopes),
+            token: .init(nameTemplate: nameTemplate),
             target: .init(file: file, key: key, commentTemplate: commentTemplate),
             probe: probe, steps: steps, keepBackups: keepBackups, maxBackupAgeSeconds: maxAge)
         (playbook.every, playbook.maxFailures) = try schedule(top)

@@ -35,13 +35,21 @@ public struct Recovery {
         case tokenRefused(status: Int)
         case fileEditedDuringRotation(file: String)
         case restored(file: String, backup: String)
-        /// A token deleted, or found gone, with the deletion's own summary.
-        case tokenDeletion(String)
+        /// A token deleted, found gone, or none by the run's name.
+        case tokenDeletion(TokenDeletion)
         case rollbackFinished(file: String, of: String)
         case rollbackDiedBeforeRestore(file: String)
         case fileEditedDuringRollback(file: String)
         /// What a step without actions of its own did while settling (its name, identifiers only).
         case step(name: String, detail: String)
+        /// The run died inside its reload: the consumer was reloaded again with the new file.
+        case reloaded(commands: [String])
+        /// The consumer was reloaded with the restored original bytes.
+        case reloadedOriginal(command: String)
+        /// The run died while revoking the token it replaced: that revocation is now pending.
+        case revocationPending(tokenID: Int, lastEight: String)
+        /// Finishing the run, a step asked for it to be undone (a reload that failed again).
+        case undoneBecause(step: String, error: String)
     }
 
     public let services: RecoveryServices

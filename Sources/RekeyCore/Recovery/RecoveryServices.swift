@@ -61,6 +61,11 @@ public struct RecoveryServices: Sendable {
         return gitea(server)
     }
 
+    /// The secret provider a run's `begin` record names (the server and, for Gitea, the persona).
+    func provider(_ begin: JournalRecord, run: String) throws -> any TokenProvider {
+        GiteaProvider(api: try client(begin, run: run), persona: begin.persona ?? "")
+    }
+
     /// The vault credential a run's `begin` record names.
     func credential(_ begin: JournalRecord, run: String) throws -> BasicCredential {
         guard let name = begin.vaultEntry else { throw MissingRecord(run: run, what: "the vault entry") }

@@ -35,6 +35,17 @@ struct RollbackInput {
     var steps: [any Step] {
         [RollbackCheckStep(input: self), RollbackRestoreStep(input: self), RollbackProbeStep(input: self), RollbackDeleteStep(input: self)]
     }
+
+    /// The same steps, to settle a dead rollback (`rekey recover`): they act on its journal, the
+    /// file and the server only (`assess`/`settle(from:)`), never `perform`.
+    static var settling: [any Step] {
+        [RollbackCheckStep(input: nil), RollbackRestoreStep(input: nil), RollbackProbeStep(input: nil), RollbackDeleteStep(input: nil)]
+    }
+
+    static func required(_ input: RollbackInput?, step: String) throws -> RollbackInput {
+        guard let input else { throw EngineError.missingPrerequisite("the rollback's preflight", step: step) }
+        return input
+    }
 }
 
 /// What the rollback's steps did, in order, and the error that stopped them (rethrown as it was).
@@ -51,11 +62,13 @@ final class RollbackLog {
 }
 
 struct RollbackCheckStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "check" }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             let begin = input.undoneBegin
             try run.record(.begin(.init(
                 operation: .rollback, file: input.file, fileSHA256: input.currentSHA, key: input.key, server: begin.server,
@@ -67,7 +80,7 @@ struct RollbackCheckStep: Step {
             let token = input.oldToken
             let backup = input.backup
             let provider = run.provider
-            let probe = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
+            let probe = await Result.capturing { () async throws(ProviderError) in try await provider.probe(token) }
             switch probe {
             case .success(let login) where TokenProbe.matches(login, expected: begin.login):
                 input.log.actions.append(.checked(token: token.redactedTail, login: login))
@@ -84,65 +97,72 @@ struct RollbackCheckStep: Step {
             case .failure(let error):
                 throw error
             }
-            return StepResult("the backed-up token \(token.redactedTail)")
+            return StepResult(.rollback(input.log.actions.last ?? .checked(token: token.redactedTail, login: begin.login ?? "")))
         }
     }
 }
 
 struct RollbackRestoreStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "restore" }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             try run.record(.rewriting(before: input.currentSHA, after: input.restoredSHA))
             run.facts.rewriteAttempted = true
             try run.target.restore(input.restored, expectedSHA256: input.restoredSHA, backup: input.backup)
             run.facts.fileWritten = input.restoredSHA
             try run.record(.rewritten(before: nil, after: input.restoredSHA, detail: nil))
-            input.log.actions.append(.restored(file: input.file, backup: input.backup, key: input.key, token: input.oldToken.redactedTail))
+            let restored = Rollback.Action.restored(file: input.file, backup: input.backup, key: input.key, token: input.oldToken.redactedTail)
+            input.log.actions.append(restored)
             CrashPoint.reach("rollback-after-restore")
-            return StepResult("\(input.file) holds the bytes of \(input.backup)", changedTheWorld: true)
+            return StepResult(.rollback(restored), changedTheWorld: true)
         }
     }
 }
 
 /// A failed probe after the restore is reported, not fatal: the file already holds the backup.
 struct RollbackProbeStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "probe" }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             let token = input.oldToken
             let provider = run.provider
-            let after = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
+            let after = await Result.capturing { () async throws(ProviderError) in try await provider.probe(token) }
             guard case .success(let login) = after else {
                 input.log.actions.append(.probeFailed)
-                return StepResult("the restored token did not probe fine")
+                return StepResult(.rollback(.probeFailed))
             }
             try run.record(.probed(login: login, tokenID: nil))
             input.log.actions.append(.probed(token: token.redactedTail, login: login))
-            return StepResult("login \(login)")
+            return StepResult(.rollback(.probed(token: token.redactedTail, login: login)))
         }
     }
 }
 
 struct RollbackDeleteStep: Step {
-    let input: RollbackInput
+    /// The live rollback's preflight; nil when the step only settles a dead rollback.
+    let input: RollbackInput?
     var name: String { "delete" }
     var placement: StepPlacement { .afterCommit }
 
     func perform(_ run: RunContext) async throws -> StepResult {
-        try await input.log.failing {
+        let input = try RollbackInput.required(self.input, step: name)
+        return try await input.log.failing {
             guard !input.request.keepToken, let minted = input.minted else {
                 if let label = input.tokenLabel { input.log.actions.append(.kept(token: label)) }
                 CrashPoint.reach("rollback-before-done")
-                return StepResult("kept")
+                return StepResult(.rollback(.kept(token: input.tokenLabel ?? "")))
             }
             let provider = run.provider
             let credential = input.credential
-            let result = await Result.capturing { () async throws(GiteaError) in
+            let result = await Result.capturing { () async throws(ProviderError) in
                 try await provider.deleteRunToken(known: minted, name: nil, auth: credential)
             }
             if let reason = result.failureDescription {
@@ -151,8 +171,40 @@ struct RollbackDeleteStep: Step {
             try run.record(.deleted(minted))
             input.log.actions.append(.deleted(token: input.tokenLabel ?? "", run: input.undone.run))
             CrashPoint.reach("rollback-before-done")
-            return StepResult("deleted \(input.tokenLabel ?? "")", changedTheWorld: true)
+            return StepResult(.rollback(.deleted(token: input.tokenLabel ?? "", run: input.undone.run)), changedTheWorld: true)
         }
+    }
+}
+
+extension RollbackRestoreStep {
+    /// A dead rollback can be finished only when the file holds the restored bytes. Holding what
+    /// the undone run wrote, it died before the restore (nothing changed); holding anything else,
+    /// someone edited it (left as it is). Either way the rollback did not happen.
+    func assess(_ dead: DeadRun) async throws -> Assessment {
+        guard let target = dead.target, let restored = dead.begin.sha256After, let rotated = dead.begin.sha256 else {
+            throw dead.missing("the rollback's file and hashes")
+        }
+        let current = target.readIfPossible().map(Digest.sha256Hex)
+        if current == restored { return .canFinish }
+        dead.note(current == rotated ? .rollbackDiedBeforeRestore(file: target.path) : .fileEditedDuringRollback(file: target.path))
+        return .mustUndo
+    }
+}
+
+extension RollbackDeleteStep {
+    /// Finishing a dead rollback: the undone run's token is deleted (unless `--keep-token`, or
+    /// already done), as the live rollback does after its commit point.
+    func settle(from dead: DeadRun) async throws {
+        guard !dead.mustUndo else { return }
+        let begin = dead.begin
+        if begin.keepToken != true, !dead.facts.tokenDeleted, let id = begin.tokenID {
+            let token = TokenInfo(id: id, name: begin.tokenName ?? "", lastEight: begin.lastEight ?? "", scopes: [])
+            if let deletion = try await dead.provider().deleteRunToken(known: token, name: nil, auth: try dead.credential()) {
+                try dead.record(.deleted(token))
+                dead.note(.tokenDeletion(deletion))
+            }
+        }
+        dead.note(.rollbackFinished(file: begin.file ?? "", of: begin.rollbackOf ?? "?"))
     }
 }
 
@@ -175,7 +227,7 @@ extension Playbook {
     static func journaled(consumer: String, begin: JournalRecord, file: String, key: String) -> Playbook {
         Playbook(sourcePath: "journal", consumer: consumer,
                  gitea: .init(url: begin.server ?? "", persona: begin.persona ?? "", auth: begin.vaultEntry),
-                 token: .init(nameTemplate: "", scopes: []),
+                 token: .init(nameTemplate: ""),
                  target: .init(file: file, key: key, commentTemplate: ""),
                  probe: begin.login.map { .init(login: $0) }, steps: [])
     }

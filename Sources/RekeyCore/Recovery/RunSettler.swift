@@ -29,20 +29,22 @@ struct RunSettler {
             try append(appender, .recovered, from: begin) { $0.detail = "removed \(leftover)" }
         }
         try target?.open()
-        if journal.operation == .rollback {
-            return try await settleRollback(begin, target: target, appender: appender, actions: &actions)
-        }
-        return try await settleRotation(begin, target: target, appender: appender, actions: &actions)
-    }
-
-    // MARK: - Rotation
-
-    /// The registry's steps settle the run through the engine (`Engine.settle`): each decides from
-    /// what it journaled, the file and the server whether to finish or undo its part.
-    private func settleRotation(_ begin: JournalRecord, target: ConsumerFile?, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
-        guard let file = begin.file, let key = begin.key, let target else { throw MissingRecord(run: journal.run, what: "the file and key") }
-        let dead = DeadRun(journal: journal, begin: begin, target: target, services: services, writer: appender)
+        guard let file = begin.file, let opened = target else { throw MissingRecord(run: journal.run, what: "the file") }
+        let dead = DeadRun(journal: journal, begin: begin, target: opened, services: services, writer: appender)
         defer { actions += dead.actions }
+        // The operation's own steps settle it through the engine (`Engine.settle`): a rotation's
+        // from the registry, a rollback's from `RollbackSteps.swift`. Each decides from what it
+        // journaled, the file and the server whether to finish or undo its part.
+        if journal.operation == .rollback {
+            switch try await Engine(steps: RollbackInput.settling).settle(dead) {
+            case .finished:
+                return "\(file) holds the restored bytes of the backup"
+            case .undone:
+                return dead.actions.contains(.rollbackDiedBeforeRestore(file: file))
+                    ? "\(file) still holds what run \(begin.rollbackOf ?? "?") wrote" : "\(file) left as it is"
+            }
+        }
+        guard let key = begin.key else { throw MissingRecord(run: journal.run, what: "the file and key") }
         let steps = services.registry.entries.map { $0.make(StepServices(vault: Vault(state: state, sealer: sealer))) }
         switch try await Engine(steps: steps).settle(dead) {
         case .finished:
@@ -52,42 +54,7 @@ struct RunSettler {
         }
     }
 
-    // MARK: - Rollback
-
-    private func settleRollback(_ begin: JournalRecord, target: ConsumerFile?, appender: Journal, actions: inout [Recovery.Action]) async throws -> String {
-        guard let file = begin.file, let target, let restoredSHA = begin.sha256After, let rotatedSHA = begin.sha256 else {
-            throw MissingRecord(run: journal.run, what: "the rollback's file and hashes")
-        }
-        let current = target.readIfPossible()
-        let currentSHA = current.map(Digest.sha256Hex)
-        if currentSHA == restoredSHA {
-            if begin.keepToken != true, !journal.facts.tokenDeleted, let id = begin.tokenID {
-                let token = TokenInfo(id: id, name: begin.tokenName ?? "", lastEight: begin.lastEight ?? "", scopes: [])
-                if let deletion = try await client(begin).deleteRunToken(persona: begin.persona ?? "", known: token, name: nil,
-                                                                         auth: try credentialFor(begin)) {
-                    try append(appender, .deleted, from: begin) { $0.tokenID = id; $0.tokenName = begin.tokenName; $0.lastEight = begin.lastEight }
-                    actions.append(.tokenDeletion(deletion.summary))
-                }
-            }
-            try append(appender, .done, from: begin) { $0.detail = "recovered: rollback finished" }
-            actions.append(.rollbackFinished(file: file, of: begin.rollbackOf ?? "?"))
-            return "\(file) holds the restored bytes of the backup"
-        }
-        if currentSHA == rotatedSHA {
-            try append(appender, .failed, from: begin) { $0.detail = "recovered: the rollback died before the file was restored; nothing changed" }
-            actions.append(.rollbackDiedBeforeRestore(file: file))
-            return "\(file) still holds what run \(begin.rollbackOf ?? "?") wrote"
-        }
-        try append(appender, .failed, from: begin) { $0.detail = "recovered: the file changed during the rollback; left as it is" }
-        actions.append(.fileEditedDuringRollback(file: file))
-        return "\(file) left as it is"
-    }
-
     // MARK: - Plumbing
-
-    private func client(_ begin: JournalRecord) throws -> any GiteaAPI { try services.client(begin, run: journal.run) }
-
-    private func credentialFor(_ begin: JournalRecord) throws -> BasicCredential { try services.credential(begin, run: journal.run) }
 
     private func append(_ journal: Journal, _ kind: JournalRecord.Kind, from begin: JournalRecord? = nil,
                         _ fill: (inout JournalRecord) -> Void) throws {

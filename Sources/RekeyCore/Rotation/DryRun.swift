@@ -4,7 +4,9 @@ import Foundation
 /// directory, reaches the server (`GET /api/v1/version`), and describes what a run would do with a
 /// redacted diff. Changes nothing: no backup, no journal, no token, no lock file.
 public struct DryRun {
-    public struct Plan: Sendable, Codable {
+    /// What a dry run found and what the steps would do. Its encoding holds the fields; the
+    /// executable renders `items` (as lines, and as `lines` in `--json`).
+    public struct Plan: Sendable, Encodable {
         public var consumer: String
         public var file: String
         public var key: String
@@ -17,7 +19,11 @@ public struct DryRun {
         public var tokenName: String
         public var scopes: [String]
         public var steps: [String]
-        public var lines: [String]
+        public var items: [PlanItem]
+
+        enum CodingKeys: String, CodingKey {
+            case consumer, file, key, keyLine, previousLastEight, server, serverVersion, vaultEntry, vaultUser, tokenName, scopes, steps
+        }
     }
 
     public let playbook: Playbook
@@ -41,29 +47,32 @@ public struct DryRun {
         let line = snapshot.keyLine
         let entry = snapshot.entry
         let previousTail = snapshot.previousTail
-        let version = try await gitea.version()
+        let provider = GiteaProvider(api: gitea, persona: playbook.gitea.persona, scopes: playbook.gitea.scopes)
+        let version = try await provider.version()
         let date = now()
         let run = "<run>"
         let name = playbook.tokenName(run: run, date: date)
         let comment = playbook.comment(tokenName: name, lastEight: "<new>", utc: date, run: run)
         let steps = playbook.steps.map(\.rawValue)
 
-        var lines = ["plan for \(playbook.consumer) (dry run: nothing was changed)"]
-        lines.append("✓ playbook  \(playbook.sourcePath) is valid; steps \(steps.joined(separator: ", "))")
-        lines.append("✓ env file  \(target.file): \(target.key) on line \(line) holds \(previousTail)")
-        lines.append("✓ vault     entry \(playbook.gitea.auth) (user \(entry.username))")
-        lines.append("✓ gitea     \(playbook.gitea.url) answers, version \(version)")
+        var items: [PlanItem] = [
+            .header(consumer: playbook.consumer),
+            .playbook(path: playbook.sourcePath, steps: steps),
+            .envFile(file: target.file, key: target.key, line: line, value: previousTail),
+            .vault(entry: playbook.gitea.auth, user: entry.username),
+            .server(url: playbook.gitea.url, version: version),
+        ]
         let input = PlanInput(playbook: playbook, stateRoot: state.root, keyLine: line, previousTail: previousTail,
                               tokenName: name, comment: comment)
         let services = StepServices(vault: Vault(state: state, sealer: sealer))
         for step in registry.steps(for: playbook.steps, services: services) {
-            lines += step.plan(input)
+            items += step.plan(input)
         }
         return Plan(
             consumer: playbook.consumer, file: target.file, key: target.key, keyLine: line,
             previousLastEight: snapshot.previousLastEight, server: playbook.gitea.url,
             serverVersion: version, vaultEntry: playbook.gitea.auth, vaultUser: entry.username, tokenName: name,
-            scopes: playbook.token.scopes, steps: steps, lines: lines
+            scopes: playbook.gitea.scopes, steps: steps, items: items
         )
     }
 }
@@ -77,4 +86,24 @@ public struct PlanInput: Sendable {
     public var previousTail: String
     public var tokenName: String
     public var comment: String
+}
+
+/// One thing a dry run found or a step would do, as data; the executable renders each as lines
+/// (`RekeyText.PlanText`).
+public enum PlanItem: Sendable, Equatable {
+    case header(consumer: String)
+    case playbook(path: String, steps: [String])
+    case envFile(file: String, key: String, line: Int, value: String)
+    case vault(entry: String, user: String)
+    case server(url: String, version: String)
+    /// backup: where the sealed copy would go (`<epoch>` unknown yet).
+    case backup(path: String)
+    case mint(tokenName: String, persona: String, scopes: [String])
+    /// rewrite: the key's shown value, its line, and the comment that would go above it.
+    case rewrite(key: String, value: String, line: Int, comment: String)
+    case probe(login: String)
+    case reload(command: String, verify: String?, timeoutSeconds: Int)
+    case revokePrevious(graceSeconds: Int)
+    /// A step without items of its own (steps added outside rekey): its name and its words.
+    case step(name: String, text: String)
 }

@@ -48,23 +48,33 @@ public enum Retention {
         /// Backups that should have been removed but could not be, with the reason.
         public var failures: [(path: String, reason: String)]
 
-        /// One line for the run's output: identifiers only.
-        public func summary(keep: Int, maxAgeSeconds: Int) -> String {
-            let policy = "keep_backups \(keep), max_backup_age \(Retention.ageText(maxAgeSeconds))"
-            var text = "kept \(count(kept.count)) (\(policy))"
-            if !removed.isEmpty {
-                text = "removed \(count(removed.count, "old backup")): "
-                    + removed.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ") + "; " + text
-            } else if failures.isEmpty {
-                text += "; nothing to prune"
-            }
-            for failure in failures {
-                text += "; warning: could not remove \(failure.path): \(failure.reason)"
-            }
-            return text
+        /// What the run's `prune` line shows, under the playbook's policy.
+        public func pruned(keep: Int, maxAgeSeconds: Int) -> Pruned {
+            Pruned(kept: kept.count, removed: removed.map { ($0.path as NSString).lastPathComponent },
+                   failures: failures.map { .init(path: $0.path, reason: $0.reason) },
+                   keepBackups: keep, maxBackupAgeSeconds: maxAgeSeconds)
+        }
+    }
+
+    /// What retention did after a successful run, as data (the executable renders the `prune` line).
+    public struct Pruned: Sendable, Equatable {
+        public struct Failure: Sendable, Equatable {
+            public var path: String
+            public var reason: String
         }
 
-        private func count(_ n: Int, _ noun: String = "backup") -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        public var kept: Int
+        /// The removed backups' file names.
+        public var removed: [String]
+        /// Backups that should have been removed but could not be.
+        public var failures: [Failure]
+        public var keepBackups: Int
+        public var maxBackupAgeSeconds: Int
+        /// Old run journals folded into the history summary, under `keep_runs`.
+        public var foldedJournals = 0
+        public var keepRuns = 0
+        /// Why old run journals could not be folded.
+        public var foldProblem: String?
     }
 
     /// Lists the consumer's backups of `basename`, plans and deletes. Never throws: a listing or
@@ -117,18 +127,17 @@ public enum Retention {
         for removed in outcome.removed {
             logger.info("pruned a backup", metadata: ["consumer": "\(playbook.consumer)", "path": "\(removed.path)"])
         }
-        var detail = outcome.summary(keep: playbook.keepBackups, maxAgeSeconds: playbook.maxBackupAgeSeconds)
+        var pruned = outcome.pruned(keep: playbook.keepBackups, maxAgeSeconds: playbook.maxBackupAgeSeconds)
         let folding = RunFolding.fold(state: state, sealer: sealer, consumer: playbook.consumer, keep: playbook.keepRuns)
-        if !folding.folded.isEmpty {
-            detail += "; folded \(folding.folded.count) old run journal\(folding.folded.count == 1 ? "" : "s") into the history summary (keep_runs \(playbook.keepRuns))"
-        }
+        pruned.foldedJournals = folding.folded.count
+        pruned.keepRuns = playbook.keepRuns
         if let problem = folding.problem {
-            detail += "; warning: could not fold old run journals: \(problem)"
+            pruned.foldProblem = "\(problem)"
             logger.warning("could not fold old run journals", metadata: ["consumer": "\(playbook.consumer)"])
         }
         let elapsed = ContinuousClock.now - started
         return StepReport(step: stepName, outcome: .ok,
-                          detail: detail,
+                          detail: .pruned(pruned),
                           milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
     }
 

@@ -28,22 +28,22 @@ public struct BackupStep: Step {
         let blob = run.sealer.seal(bytes, kind: .backup, context: BackupContext.make(consumer: consumer, file: file, epoch: epoch, run: run.run.value))
         let files = try run.state.files()
         try files.createExclusive(path, bytes: blob, mode: 0o600)
-        var escrowNote = ""
+        var escrowKeyID: String?
         if let recovery {
             let escrowPath = Escrow.path(forBackup: path)
             let escrowed = try Escrow.seal(bytes, to: recovery, contextOf: blob, source: escrowPath)
             try files.createExclusive(escrowPath, bytes: escrowed, mode: 0o600)
-            escrowNote = "; escrowed to recovery key \(recovery.keyIDHex)"
+            escrowKeyID = recovery.keyIDHex
         }
         run.facts.backup = path
 
         try run.record(.backedUp(backup: path, sha256: sha256))
-        return StepResult("sealed \(bytes.count) bytes (sha256 \(sha256.prefix(12))…) → \(path)\(escrowNote)")
+        return StepResult(.backedUp(bytes: bytes.count, sha256: sha256, backup: path, escrowKeyID: escrowKeyID))
     }
 
-    public func plan(_ plan: PlanInput) -> [String] {
+    public func plan(_ plan: PlanInput) -> [PlanItem] {
         let basename = (plan.playbook.target.file as NSString).lastPathComponent
-        return ["  backup    would seal the file to \(plan.stateRoot)/backups/\(plan.playbook.consumer)/\(basename).bak.<epoch>.sealed"]
+        return [.backup(path: "\(plan.stateRoot)/backups/\(plan.playbook.consumer)/\(basename).bak.<epoch>.sealed")]
     }
 }
 

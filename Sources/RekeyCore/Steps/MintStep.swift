@@ -30,29 +30,28 @@ public struct MintStep: Step {
         try run.record(.minted(TokenInfo(id: token.info.id, name: token.info.name, lastEight: token.info.lastEight, scopes: [])),
                        secret: token.value)
         run.logger.info("minted", metadata: ["token-id": "\(token.info.id)", "token-last8": "\(token.info.lastEight)"])
-        return StepResult("token \(token.info.id) \(token.info.name) (…\(token.info.lastEight)) for \(playbook.gitea.persona), scopes \(token.info.scopes.joined(separator: ","))",
-                          changedTheWorld: true)
+        return StepResult(.minted(token.info, persona: playbook.gitea.persona), changedTheWorld: true)
     }
 
     /// The mint, retried under `run.mintRetry` only when the server answered 502, 503 or 504, and
     /// never blind: before each retry the name is looked up, and a token found by it (a proxy gave
     /// up while gitea committed) is deleted by id first, so that at most one token of the run exists.
     /// A lost answer or a timeout is not retried here: compensation and recover find it by name.
-    static func mintRetrying(_ run: RunContext, provider: any TokenProvider, name: String, credential: BasicCredential) async -> Result<MintedToken, GiteaError> {
+    static func mintRetrying(_ run: RunContext, provider: any TokenProvider, name: String, credential: BasicCredential) async -> Result<MintedToken, ProviderError> {
         var attempt = 1
         while true {
-            let result = await Result.capturing { () async throws(GiteaError) -> MintedToken in
+            let result = await Result.capturing { () async throws(ProviderError) -> MintedToken in
                 try await provider.mint(name: name, auth: credential)
             }
             guard case .failure(let error) = result, attempt < run.mintRetry.attempts,
                   let status = error.status, [502, 503, 504].contains(status) else { return result }
-            let lookup = await Result.capturing { () async throws(GiteaError) -> TokenInfo? in
+            let lookup = await Result.capturing { () async throws(ProviderError) -> TokenInfo? in
                 try await provider.find(named: name, auth: credential)
             }
             switch lookup {
             case .failure: return result
             case .success(let found?):
-                let deleted = await Result.capturing { () async throws(GiteaError) in
+                let deleted = await Result.capturing { () async throws(ProviderError) in
                     try await provider.delete(id: found.id, auth: credential)
                 }
                 if case .failure = deleted { return result }
@@ -64,34 +63,27 @@ public struct MintStep: Step {
         }
     }
 
-    public func plan(_ plan: PlanInput) -> [String] {
-        ["  mint      would mint \(plan.tokenName) for \(plan.playbook.gitea.persona) with scopes \(plan.playbook.token.scopes.joined(separator: ", "))"]
+    public func plan(_ plan: PlanInput) -> [PlanItem] {
+        [.mint(tokenName: plan.tokenName, persona: plan.playbook.gitea.persona, scopes: plan.playbook.gitea.scopes)]
     }
 
-    /// Whether a failed mint may still have created the token. A 4xx answer is Gitea refusing the
-    /// request; a 5xx may come from a proxy that gave up while Gitea committed, and a lost answer
-    /// or a timeout tells nothing; only a connection never made is certain.
-    static func mayHaveMinted(_ error: GiteaError) -> Bool {
-        switch error.failure {
-        case .transport(_, let reached): reached
-        case .status(let code, _): code >= 500
-        case .malformed: true
-        case .local: false
-        }
-    }
+    /// Whether a failed mint may still have created the token. A 4xx answer is the server refusing
+    /// the request; a 5xx may come from a proxy that gave up while the server committed, and a lost
+    /// answer or a timeout tells nothing; only a connection never made is certain.
+    static func mayHaveMinted(_ error: ProviderError) -> Bool { error.mayHaveActed }
 
     /// Deletes the run's token: by id when the answer arrived, else by looking its name up (the
     /// answer may have been lost after the server committed the mint).
-    public func compensate(_ run: RunContext) async throws -> String? {
+    public func compensate(_ run: RunContext) async throws -> StepDetail? {
         do {
             return try await deleteRunToken(run)
-        } catch let error as GiteaError {
+        } catch let error as ProviderError {
             throw TokenNotDeleted(token: run.minted.map { "token \($0.info.id) \($0.info.name) (…\($0.info.lastEight))" }
                                     ?? "the token named \(run.facts.tokenName ?? "?")", reason: error.description)
         }
     }
 
-    private func deleteRunToken(_ run: RunContext) async throws -> String? {
+    private func deleteRunToken(_ run: RunContext) async throws -> StepDetail? {
         guard run.facts.mintAttempted else { return nil }
         let credential = try run.requireCredential()
         if let minted = run.minted, run.facts.rewriteAttempted, try run.target.holds(minted.value) {
@@ -101,7 +93,7 @@ public struct MintStep: Step {
         }
         let deletion = try await run.provider.deleteRunToken(known: run.minted?.info, name: run.facts.tokenName, auth: credential,
                                                              value: run.minted?.value)
-        return deletion?.summary
+        return deletion.map { .tokenDeletion($0) }
     }
 }
 
@@ -122,7 +114,7 @@ extension MintStep {
         if let token = deletion.token {
             try dead.record(.deleted(token))
         }
-        dead.note(.tokenDeletion(deletion.summary))
+        dead.note(.tokenDeletion(deletion))
     }
 }
 

@@ -14,19 +14,19 @@ public struct ProbeStep: Step {
         } catch {
             // A disabled account (or one that must change its password) is not a probe failure of
             // the token: exit 77, with the server's diagnosis.
-            if error.isAccountProhibited { throw error }
+            if error.kind == .accountRefused { throw error }
             throw ProbeFailure(reason: Self.explain(error))
         }
         guard login == expected else {
             throw ProbeFailure(reason: "the new token authenticates as '\(login)', expected '\(expected)'")
         }
         try run.record(.probed(login: login, tokenID: minted.info.id))
-        return StepResult("GET /api/v1/user with …\(minted.info.lastEight) → 200 login \(login)")
+        return StepResult(.probed(lastEight: minted.info.lastEight, login: login))
     }
 
-    public func plan(_ plan: PlanInput) -> [String] {
+    public func plan(_ plan: PlanInput) -> [PlanItem] {
         guard let probe = plan.playbook.probe else { return [] }
-        return ["  probe     would check GET /api/v1/user answers 200 with login \(probe.login)"]
+        return [.probe(login: probe.login)]
     }
 
     /// A dead run can be finished only when the consumer's file holds its new token and that token
@@ -35,7 +35,7 @@ public struct ProbeStep: Step {
     public func assess(_ dead: DeadRun) async throws -> Assessment {
         guard let token = dead.mintedValue, try dead.fileHoldsNewToken() else { return .mustUndo }
         let provider = try dead.provider()
-        let probe = await Result.capturing { () async throws(GiteaError) in try await provider.probe(token) }
+        let probe = await Result.capturing { () async throws(ProviderError) in try await provider.probe(token) }
         switch probe {
         case .success(let login) where TokenProbe.matches(login, expected: dead.begin.login):
             dead.provenLogin = login
@@ -57,7 +57,7 @@ public struct ProbeStep: Step {
         dead.note(.finished(token: token.redactedTail, login: login))
     }
 
-    static func explain(_ error: GiteaError) -> String {
+    static func explain(_ error: ProviderError) -> String {
         switch error.status {
         case 401: "gitea refused the new token (401 from GET /api/v1/user)"
         case 403: "the new token may not read the user (403 from GET /api/v1/user); it needs read:user"

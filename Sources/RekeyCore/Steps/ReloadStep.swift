@@ -23,55 +23,67 @@ public struct ReloadStep: Step {
     public init() {}
 
     public func perform(_ run: RunContext) async throws -> StepResult {
-        guard let reload = run.playbook.reload else { return StepResult("no reload: in the playbook; nothing to tell") }
+        guard let reload = run.playbook.reload else { return StepResult(.noReload) }
         guard let written = run.facts.fileWritten, written != run.facts.fileBefore else {
-            return StepResult("\(run.playbook.target.file) kept its bytes; no reload needed")
+            return StepResult(.reloadNotNeeded(file: run.playbook.target.file))
         }
-        let environment = Self.environment(run, tokenName: run.minted?.info.name, lastEight: run.minted?.info.lastEight)
-        var done: [String] = []
-        for (role, argv) in Self.commands(reload) {
-            journal(run, "\(role) \(Self.show(argv))")
-            let outcome = await ConsumerCommand(argv: argv, environment: environment, timeout: .seconds(reload.timeoutSeconds)).run()
-            if role == "reload" { started.value = outcome.started }
+        let environment = Self.environment(consumer: run.playbook.consumer, run: run.run.value,
+                                           tokenName: run.minted?.info.name, lastEight: run.minted?.info.lastEight)
+        // The commands first, so that `rekey recover` can run them again if the run dies inside them.
+        journal(run, Self.reloadingDetail) { $0.command = reload.argv; $0.verify = reload.verify; $0.timeout = reload.timeoutSeconds }
+        let done = try await Self.runCommands(Self.commands(reload), environment: environment, timeoutSeconds: reload.timeoutSeconds,
+                                              started: { self.started.value = $0 }, journal: { detail in journal(run, detail) })
+        journal(run, Self.reloadedDetail)
+        return StepResult(.reloaded(done), changedTheWorld: true)
+    }
+
+    static let reloadingDetail = "reloading"
+    static let reloadedDetail = "reloaded"
+    static let failedPrefix = "failed: "
+
+    /// Runs the reload (and verify) commands in order, journaling each ahead; the first failure
+    /// is journaled and thrown as `ReloadFailed` (which asks for a restore).
+    static func runCommands(_ commands: [(role: String, argv: [String])], environment: [String: String], timeoutSeconds: Int,
+                            started: (Bool) -> Void, journal: (String) throws -> Void) async throws -> [StepDetail.Command] {
+        var done: [StepDetail.Command] = []
+        for (role, argv) in commands {
+            try journal("\(role) \(show(argv))")
+            let outcome = await ConsumerCommand(argv: argv, environment: environment, timeout: .seconds(timeoutSeconds)).run()
+            if role == "reload" { started(outcome.started) }
             guard outcome.succeeded else {
-                let failure = ReloadFailed(role: role, command: Self.show(argv), outcome: outcome)
-                journal(run, "failed: \(failure.description)")
+                let failure = ReloadFailed(role: role, command: show(argv), outcome: outcome)
+                try journal(failedPrefix + failure.description)
                 throw failure
             }
-            done.append("\(role) \(Self.show(argv)) → exit 0")
+            CrashPoint.reach("reload-after-\(role)")
+            done.append(.init(role: role, argv: show(argv)))
         }
-        journal(run, "reloaded")
-        return StepResult(done.joined(separator: "; "), changedTheWorld: true)
+        return done
     }
 
     /// Runs only for the failing reload itself: restore the original bytes (what the rewrite step's
     /// compensation does, so that step later finds them in place), then reload with them.
-    public func compensate(_ run: RunContext) async throws -> String? {
+    public func compensate(_ run: RunContext) async throws -> StepDetail? {
         guard let reload = run.playbook.reload else { return nil }
-        let restored = try await RewriteStep().compensate(run) ?? "\(run.playbook.target.file) was not rewritten"
+        let restored = try await RewriteStep().compensate(run)
+        let file = run.playbook.target.file
         let argv = reload.argv
         guard started.value else {
             // The reload never ran (not found, not startable): the consumer was told nothing.
-            return "\(restored); the reload never started, so the consumer still runs with them"
+            return .restoredAndReloaded(restore: restored, file: file, command: nil)
         }
         journal(run, "reload with the original bytes: \(Self.show(argv))")
-        let environment = Self.environment(run, tokenName: nil, lastEight: run.facts.previousLastEight)
+        let environment = Self.environment(consumer: run.playbook.consumer, run: run.run.value, tokenName: nil, lastEight: run.facts.previousLastEight)
         let outcome = await ConsumerCommand(argv: argv, environment: environment, timeout: .seconds(reload.timeoutSeconds)).run()
         guard outcome.succeeded else {
             throw ReloadAfterRestoreFailed(command: Self.show(argv), outcome: outcome, file: run.playbook.target.file)
         }
-        return "\(restored); reloaded with them: \(Self.show(argv)) → exit 0"
+        return .restoredAndReloaded(restore: restored, file: file, command: Self.show(argv))
     }
 
-    public func plan(_ plan: PlanInput) -> [String] {
+    public func plan(_ plan: PlanInput) -> [PlanItem] {
         guard let reload = plan.playbook.reload else { return [] }
-        let timeout = DurationText.format(seconds: reload.timeoutSeconds)
-        var lines = ["  reload    would run \(Self.show(reload.argv)) (timeout \(timeout)) once the file changed"]
-        if let verify = reload.verify {
-            lines.append("            then verify: \(Self.show(verify)) (timeout \(timeout))")
-        }
-        lines.append("            a failure restores the file, reloads again and deletes the new token (exit 83)")
-        return lines
+        return [.reload(command: Self.show(reload.argv), verify: reload.verify.map(Self.show), timeoutSeconds: reload.timeoutSeconds)]
     }
 
     static func commands(_ reload: Playbook.Reload) -> [(role: String, argv: [String])] {
@@ -79,9 +91,9 @@ public struct ReloadStep: Step {
     }
 
     /// What a command sees: identifiers only, never the token.
-    static func environment(_ run: RunContext, tokenName: String?, lastEight: String?) -> [String: String] {
-        ["REKEY_CONSUMER": run.playbook.consumer,
-         "REKEY_RUN": run.run.value,
+    static func environment(consumer: String, run: String, tokenName: String?, lastEight: String?) -> [String: String] {
+        ["REKEY_CONSUMER": consumer,
+         "REKEY_RUN": run,
          "REKEY_TOKEN_NAME": tokenName ?? "",
          "REKEY_TOKEN_LAST8": lastEight ?? ""]
     }
@@ -96,10 +108,11 @@ public struct ReloadStep: Step {
     /// The reload's records are informational (recover does not act on them yet): a journal that
     /// cannot take one is logged, and the consumer is still told, rather than left on the old file
     /// with the run reporting success.
-    private func journal(_ run: RunContext, _ detail: String) {
+    private func journal(_ run: RunContext, _ detail: String, _ fill: (inout JournalRecord) -> Void = { _ in }) {
         var record = run.newRecord(.stepEvent)
         record.step = Self.stepName
         record.detail = detail
+        fill(&record)
         do {
             try run.journal.append(record)
         } catch {
@@ -131,5 +144,68 @@ public struct ReloadAfterRestoreFailed: RekeyError {
     public var exitStatus: ExitStatus { .rollbackFailed }
     public var description: String {
         "\(file) holds its original bytes again, but reloading the consumer with them failed: \(command) \(outcome); restart the consumer by hand"
+    }
+}
+
+extension ReloadStep {
+    /// `rekey recover`: what a run that died in or after the reload needs, from the commands the
+    /// reload journaled before running them (runs of releases that did not journal them are left
+    /// as they were: the consumer may need a restart by hand).
+    ///
+    /// - Finishing a run that died inside the reload (its commands journaled, neither `reloaded`
+    ///   nor a failure after them): the reload and verify run again with the file as it is (it
+    ///   holds the new token: the probe proved it). When they fail, the reload's own rule holds: the
+    ///   error asks for a restore and `Engine.settle` undoes the run.
+    /// - Undoing a run whose reload had started: the consumer may run with the new token, so the
+    ///   file gets its original bytes back first (what `rewrite`'s settling does), then the consumer
+    ///   is reloaded with them.
+    public func settle(from dead: DeadRun) async throws {
+        guard case let (plan, after)? = Self.journaled(dead), let argv = plan.command, !argv.isEmpty else { return }
+        let timeout = plan.timeout ?? Playbook.Reload.defaultTimeoutSeconds
+        let consumer = dead.journal.consumer ?? ""
+        if dead.mustUndo {
+            try await reloadWithOriginal(dead, argv: argv, timeout: timeout, consumer: consumer)
+            return
+        }
+        guard !after.contains(where: { $0.detail == Self.reloadedDetail || $0.detail?.hasPrefix(Self.failedPrefix) == true }) else { return }
+        let minted = dead.facts.minted
+        let environment = Self.environment(consumer: consumer, run: dead.journal.run, tokenName: minted?.name, lastEight: minted?.lastEight)
+        let commands = [("reload", argv)] + (plan.verify.map { [("verify", $0)] } ?? [])
+        let done = try await Self.runCommands(commands, environment: environment, timeoutSeconds: timeout, started: { _ in },
+                                              journal: { try Self.journal(dead, $0) })
+        try Self.journal(dead, Self.reloadedDetail)
+        dead.note(.reloaded(commands: done.map { "\($0.role) \($0.argv)" }))
+    }
+
+    /// A run whose reload journaled a failure (it died before the restore finished) is undone:
+    /// that is the reload's rule in a live run.
+    public func assess(_ dead: DeadRun) async throws -> Assessment {
+        guard case let (_, after)? = Self.journaled(dead) else { return .canFinish }
+        return after.contains { $0.detail?.hasPrefix(Self.failedPrefix) == true } ? .mustUndo : .canFinish
+    }
+
+    /// The reload's last journaled command record (with the commands) and the reload records after it.
+    private static func journaled(_ dead: DeadRun) -> (plan: JournalRecord, after: [JournalRecord])? {
+        let records = dead.journal.records.filter { $0.kind == .stepEvent && $0.step == stepName }
+        guard let index = records.lastIndex(where: { $0.command != nil }) else { return nil }
+        return (records[index], Array(records[(index + 1)...]))
+    }
+
+    private func reloadWithOriginal(_ dead: DeadRun, argv: [String], timeout: Int, consumer: String) async throws {
+        guard let target = dead.target, let original = dead.begin.sha256 else { return }
+        try await RewriteStep().settle(from: dead)
+        // Someone else's edit is left alone (rewrite noted it); only the original bytes are reloaded.
+        guard let current = target.readIfPossible(), Digest.sha256Hex(current) == original else { return }
+        try Self.journal(dead, "reload with the original bytes: \(Self.show(argv))")
+        let environment = Self.environment(consumer: consumer, run: dead.journal.run, tokenName: nil, lastEight: dead.begin.lastEight)
+        let outcome = await ConsumerCommand(argv: argv, environment: environment, timeout: .seconds(timeout)).run()
+        guard outcome.succeeded else {
+            throw ReloadAfterRestoreFailed(command: Self.show(argv), outcome: outcome, file: target.path)
+        }
+        dead.note(.reloadedOriginal(command: Self.show(argv)))
+    }
+
+    private static func journal(_ dead: DeadRun, _ detail: String) throws {
+        try dead.record(.step(name: stepName, detail: detail))
     }
 }

@@ -25,7 +25,7 @@ public struct RevokePreviousStep: Step {
         guard let minted = run.minted else { throw EngineError.missingPrerequisite("minted token", step: "mint") }
         let previous = try EnvDocument(contents: original, path: playbook.target.file).value(of: playbook.target.key)
         guard InventoryImport.looksLikeToken(previous) else {
-            return StepResult("the file held no gitea token before this run; nothing to revoke")
+            return StepResult(.said("the file held no gitea token before this run; nothing to revoke"))
         }
         let lastEight = previous.displayLastEight ?? ""
         let fingerprint = try FingerprintKey.loadOrCreate(state: run.state, sealer: run.sealer).fingerprint(previous)
@@ -34,8 +34,9 @@ public struct RevokePreviousStep: Step {
         let credential = try run.requireCredential()
         // Which token: rekey's own record of it first, else a unique last-eight match.
         let known = holdings.first { $0.fingerprint == fingerprint && $0.tokenID != nil && ($0.server == nil || $0.server == playbook.gitea.url) }
-        let listing = await Result.capturing { () async throws(GiteaError) in
-            try await run.gitea.listTokens(persona: playbook.gitea.persona, auth: credential)
+        let provider = run.provider
+        let listing = await Result.capturing { () async throws(ProviderError) in
+            try await provider.list(auth: credential)
         }
         if case .failure(let error) = listing, let known, let id = known.tokenID {
             // The token is known: keep it pending, so that `rekey revoke --pending` tries again.
@@ -46,7 +47,7 @@ public struct RevokePreviousStep: Step {
             try RevocationStore(state: run.state, sealer: run.sealer).save(record)
             let summary = "pending \(record.label): \(record.reason ?? "")"
             try journal(run, summary, id: id, lastEight: known.lastEight)
-            return StepResult(summary)
+            return StepResult(.said(summary))
         }
         let tokens = try listing.get().filter { $0.id != minted.info.id }
         let candidates = known?.tokenID.map { id in tokens.filter { $0.id == id } } ?? tokens.filter { $0.lastEight == lastEight }
@@ -55,7 +56,7 @@ public struct RevokePreviousStep: Step {
                 ? "no token of \(playbook.gitea.persona) ends in …\(lastEight) (gone, or another persona's)"
                 : "\(candidates.count) tokens of \(playbook.gitea.persona) end in …\(lastEight); rekey cannot tell which one the file held"
             try journal(run, "not identified: \(reason); the old token is left as it is", id: nil, lastEight: lastEight)
-            return StepResult("…\(lastEight) not revoked: \(reason)")
+            return StepResult(.said("…\(lastEight) not revoked: \(reason)"))
         }
         // The server listed it: imported holdings of the same value learn its id.
         try inventory.update { holding in
@@ -80,7 +81,11 @@ public struct RevokePreviousStep: Step {
         let holders = revoker.holders(of: record, in: holdings, except: (playbook.target.file, playbook.target.key))
         try await revoker.evaluate(&record, tokens: tokens, holders: holders, gitea: run.gitea, credential: credential,
                                    by: "run \(run.run.value)") { intent in
-            try journal(run, intent, id: token.id, lastEight: token.lastEight)
+            try journal(run, intent, id: token.id, lastEight: token.lastEight) {
+                $0.tokenName = token.name
+                $0.revocation = playbook.revocation
+            }
+            CrashPoint.reach("revoke-previous-after-intent")
         }
         try store.save(record)
         let who = holders.isEmpty ? "held by no other known consumer" : "held by \(holders.joined(separator: ", "))"
@@ -91,7 +96,7 @@ public struct RevokePreviousStep: Step {
         case .gone, .cancelled: summary = "\(record.status.rawValue) \(record.label): \(record.reason ?? "")"
         }
         try journal(run, summary, id: token.id, lastEight: token.lastEight)
-        return StepResult(summary, changedTheWorld: record.status == .revoked)
+        return StepResult(.said(summary), changedTheWorld: record.status == .revoked)
     }
 
     /// A revocation record of the token this run replaced.
@@ -104,17 +109,56 @@ public struct RevokePreviousStep: Step {
             run: run.run.value, replacedAt: Int(run.now().timeIntervalSince1970), policy: playbook.revocation, status: .pending)
     }
 
-    private func journal(_ run: RunContext, _ detail: String, id: Int?, lastEight: String) throws {
+    private func journal(_ run: RunContext, _ detail: String, id: Int?, lastEight: String,
+                         _ fill: (inout JournalRecord) -> Void = { _ in }) throws {
         var record = run.newRecord(.stepEvent)
         record.step = Self.stepName
         record.tokenID = id
         record.lastEight = lastEight
         record.detail = detail
+        fill(&record)
         try run.journal.append(record)
     }
 
-    public func plan(_ plan: PlanInput) -> [String] {
-        let policy = plan.playbook.revocation
-        return ["  revoke-previous  would revoke the replaced token once no known consumer holds it, \(DurationText.format(seconds: policy.graceSeconds)) after the rotation, unused since (else pending)"]
+    public func plan(_ plan: PlanInput) -> [PlanItem] {
+        [.revokePrevious(graceSeconds: plan.playbook.revocation.graceSeconds)]
+    }
+}
+
+extension RevokePreviousStep {
+    /// `rekey recover`, finishing a run that died inside this step after announcing a deletion
+    /// (the journal's last record of the step is the intent, with the token and the playbook's
+    /// policy): the token may or may not be deleted, and its revocation record may not be written.
+    /// The revocation is left pending in the revocations store, so that `rekey revoke --pending`
+    /// (and the unattended mode) settles it: it finds the token gone, or revokes it under the gate.
+    public func settle(from dead: DeadRun) async throws {
+        guard !dead.mustUndo else { return }
+        let records = dead.journal.records.filter { $0.kind == .stepEvent && $0.step == Self.stepName }
+        guard let intent = records.last, intent.revocation != nil, let id = intent.tokenID, let server = dead.begin.server else { return }
+        let services = dead.services
+        let store = RevocationStore(state: services.state, sealer: services.sealer)
+        let at = Int(services.now().timeIntervalSince1970)
+        var record = try store.load(RevocationRecord.name(tokenID: id, server: server)) ?? RevocationRecord(
+            tokenID: id, tokenName: intent.tokenName ?? "", lastEight: intent.lastEight ?? "", fingerprint: try? Self.previousFingerprint(dead),
+            persona: dead.begin.persona ?? "", server: server, vaultEntry: dead.begin.vaultEntry ?? dead.begin.persona ?? "",
+            caFile: nil, insecureHTTP: false, consumer: dead.journal.consumer, run: dead.journal.run, replacedAt: intent.at,
+            policy: intent.revocation ?? RevocationPolicy(), status: .pending)
+        guard record.status != .revoked && record.status != .gone else { return }
+        let reason = "run \(dead.journal.run) died while revoking it; rekey revoke --pending finds out whether it is gone"
+        record.decide(.pending, reason: reason, holders: [], at: at, by: "recover of run \(dead.journal.run)")
+        try store.save(record)
+        try dead.record(.step(name: Self.stepName, detail: "pending \(record.label): \(reason)"))
+        dead.note(.revocationPending(tokenID: id, lastEight: record.lastEight))
+    }
+
+    /// The keyed fingerprint of the value the file held before the run (from its backup), which
+    /// the revocation gate compares with the known consumers' holdings.
+    private static func previousFingerprint(_ dead: DeadRun) throws -> String? {
+        guard let backup = dead.journal.first(.backedUp)?.backup, let consumer = dead.journal.consumer,
+              let file = dead.begin.file, let key = dead.begin.key else { return nil }
+        let services = dead.services
+        let bytes = try BackupArchive.open(backup, consumer: consumer, file: file, run: dead.journal.run, sealer: services.sealer)
+        let previous = try EnvDocument(contents: bytes, path: file).value(of: key)
+        return try FingerprintKey.loadOrCreate(state: services.state, sealer: services.sealer).fingerprint(previous)
     }
 }

@@ -36,25 +36,25 @@ public struct RewriteStep: Step {
         run.facts.fileWritten = updatedSHA
 
         try run.record(.rewritten(before: originalSHA, after: updatedSHA, detail: nil))
-        return StepResult("\(playbook.target.key)=\(run.facts.previousLastEight.map { "…" + $0 } ?? "(previous value)") → …\(minted.info.lastEight) in \(playbook.target.file) (sha256 \(updatedSHA.prefix(12))…)",
+        return StepResult(.rewritten(key: playbook.target.key, previousLastEight: run.facts.previousLastEight,
+                                     newLastEight: minted.info.lastEight, file: playbook.target.file, sha256: updatedSHA),
                           changedTheWorld: true)
     }
 
-    public func plan(_ plan: PlanInput) -> [String] {
-        ["  rewrite   \(plan.playbook.target.key)=\(plan.previousTail) → <new token>",
-         "            comment above line \(plan.keyLine) becomes: \(plan.comment)"]
+    public func plan(_ plan: PlanInput) -> [PlanItem] {
+        [.rewrite(key: plan.playbook.target.key, value: plan.previousTail, line: plan.keyLine, comment: plan.comment)]
     }
 
-    public func compensate(_ run: RunContext) async throws -> String? {
+    public func compensate(_ run: RunContext) async throws -> StepDetail? {
         guard run.facts.rewriteAttempted else { return nil }
         let (original, originalSHA, _) = try run.requireOriginal()
         let path = run.playbook.target.file
         let current = run.target.readIfPossible()
         if let current, Digest.sha256Hex(current) == originalSHA {
-            return "\(path) already holds its original bytes"
+            return .fileAlreadyOriginal(file: path)
         }
         try run.target.restore(original, expectedSHA256: originalSHA, backup: run.facts.backup)
-        return "restored the original bytes of \(path) (sha256 \(originalSHA.prefix(12))… checked)"
+        return .fileRestored(file: path, sha256: originalSHA)
     }
 }
 

@@ -26,7 +26,7 @@ public struct ValidateStep: Step {
                                     key: playbook.target.key, server: playbook.gitea.url, persona: playbook.gitea.persona,
                                     vaultEntry: playbook.gitea.auth, login: playbook.probe?.login,
                                     previousLastEight: run.facts.previousLastEight)))
-        return StepResult(snapshot.summary)
+        return StepResult(snapshot.detail)
     }
 }
 
@@ -39,7 +39,8 @@ public struct Preflight {
     /// How the previous value is shown: `…` plus its last eight, `(empty)`, or only its length.
     public var previousTail: String
     public var entry: VaultEntry
-    public var summary: String
+    /// What validate reports (`StepDetail.validated`).
+    public var detail: StepDetail
 
     public static func inspect(_ playbook: Playbook, file: ConsumerFile, vault: Vault) throws -> Preflight {
         let target = playbook.target
@@ -50,10 +51,10 @@ public struct Preflight {
         let previous = try document.value(of: target.key)
         let entry = try vault.load(playbook.gitea.auth)
         let tail = previous.isEmpty ? "(empty)" : previous.redactedTail
-        var summary = "\(target.file): \(target.key) on line \(line) holds \(tail); vault entry \(playbook.gitea.auth) (user \(entry.username))"
-        if let warning = file.warning { summary += "; warning: \(warning)" }
+        let detail = StepDetail.validated(file: target.file, key: target.key, line: line, value: tail, vaultEntry: playbook.gitea.auth,
+                                          user: entry.username, warning: file.warning.map { "\($0)" })
         return Preflight(contents: contents, document: document, keyLine: line, previousLastEight: previous.displayLastEight,
-                         previousTail: tail, entry: entry, summary: summary)
+                         previousTail: tail, entry: entry, detail: detail)
     }
 }
 

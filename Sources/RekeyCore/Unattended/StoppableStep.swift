@@ -14,8 +14,8 @@ struct StoppableStep: Step {
         return try await base.perform(run)
     }
 
-    func compensate(_ run: RunContext) async throws -> String? { try await base.compensate(run) }
-    func plan(_ plan: PlanInput) -> [String] { base.plan(plan) }
+    func compensate(_ run: RunContext) async throws -> StepDetail? { try await base.compensate(run) }
+    func plan(_ plan: PlanInput) -> [PlanItem] { base.plan(plan) }
 }
 
 extension StepRegistry {

@@ -30,23 +30,9 @@ extension EndToEndHost {
         chmod(dir, 0o755)
         let token = try await mintDirectly(name: "initial-\(name)-\(UUID().uuidString.prefix(6))")
         let env = try directory.write("\(name).env", envText ?? "GITEA_TOKEN=\(token)\n", mode: 0o640)
-        return try directory.write("\(folder)/\(name).yml", """
-        version: 1
-        consumer: \(name)
-        gitea:
-          url: \(baseURL)
-          persona: \(persona)
-        token:
-          name: "\(name)-{run}"
-          scopes: [read:user]
-        target:
-          file: \(env)
-          key: GITEA_TOKEN
-          comment: "# rotated {utc} ({token_name})"
-        probe:
-          login: \(persona)
-        \(extra)
-        """, mode: 0o600)
+        return try directory.write("\(folder)/\(name).yml", PlaybookText.make(consumer: name, url: baseURL, persona: persona, file: env,
+                                                                               comment: "# rotated {utc} ({token_name})", extra: extra),
+                                   mode: 0o600)
     }
 
     func token(in path: String) -> String {

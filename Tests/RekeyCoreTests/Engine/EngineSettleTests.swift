@@ -12,19 +12,29 @@ struct EngineSettleTests {
         let verdict: Assessment
         let log: RecordingStep.Log
 
-        init(_ name: String, _ verdict: Assessment = .canFinish, log: RecordingStep.Log) {
+        /// Finishing, this step fails with an error that asks for a restore (a reload run again that fails).
+        let failsFinishing: Bool
+
+        init(_ name: String, _ verdict: Assessment = .canFinish, failsFinishing: Bool = false, log: RecordingStep.Log) {
             self.name = name
             self.verdict = verdict
+            self.failsFinishing = failsFinishing
             self.log = log
         }
 
-        func perform(_ run: RunContext) async throws -> StepResult { StepResult(name) }
+        struct AsksForRestore: RekeyError, RequiresRestore {
+            var exitStatus: RekeyCore.ExitStatus { .reloadFailedRestored }
+            var description: String { "the step asked for a restore" }
+        }
+
+        func perform(_ run: RunContext) async throws -> StepResult { StepResult(.said(name)) }
         func assess(_ dead: DeadRun) async throws -> Assessment {
             log.entries.append("assess \(name)")
             return verdict
         }
         func settle(from dead: DeadRun) async throws {
             log.entries.append("\(dead.mustUndo ? "undo" : "finish") \(name)")
+            if failsFinishing && !dead.mustUndo { throw AsksForRestore() }
             try dead.record(.step(name: name, detail: nil))
         }
     }
@@ -69,5 +79,18 @@ struct EngineSettleTests {
         #expect(log.entries == ["assess a", "assess b", "undo c", "undo b", "undo a"])
         #expect(try Self.kinds(dead, fixture) == [.begin, .stepEvent, .stepEvent, .stepEvent, .rolledBack])
         #expect(try RunJournal.load(state: fixture.state, run: dead.journal.run, sealer: fixture.sealer).facts.committed == false)
+    }
+
+    @Test("a step that, finishing, asks for a restore turns the settlement into an undo: every step undoes in reverse order, then rolled-back")
+    func finishingStepAsksForRestore() async throws {
+        let fixture = try EngineFixture()
+        let log = RecordingStep.Log()
+        let dead = try Self.deadRun(fixture)
+        let steps = [SettlingStep("a", log: log), SettlingStep("b", failsFinishing: true, log: log), SettlingStep("c", log: log)]
+        let settlement = try await Engine(steps: steps).settle(dead)
+        #expect(settlement == .undone)
+        #expect(log.entries == ["assess a", "assess b", "assess c", "finish a", "finish b", "undo c", "undo b", "undo a"])
+        #expect(try Self.kinds(dead, fixture) == [.begin, .stepEvent, .stepEvent, .stepEvent, .stepEvent, .rolledBack])
+        #expect(dead.actions == [.undoneBecause(step: "b", error: "the step asked for a restore")])
     }
 }

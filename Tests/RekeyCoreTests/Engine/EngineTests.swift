@@ -41,13 +41,13 @@ final class RecordingStep: Step {
     func perform(_ run: RunContext) async throws -> StepResult {
         log.entries.append("perform \(name)")
         if fails { throw asksForRestore ? RestoreBoom() as any Error : Boom() }
-        return StepResult("did \(name)", changedTheWorld: true)
+        return StepResult(.said("did \(name)"), changedTheWorld: true)
     }
 
-    func compensate(_ run: RunContext) async throws -> String? {
+    func compensate(_ run: RunContext) async throws -> StepDetail? {
         log.entries.append("compensate \(name)")
         if compensationFails { throw Boom(exitStatus: compensationStatus) }
-        return "undid \(name)"
+        return .said("undid \(name)")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RekeyCore
+import RekeyText
 import TestSupport
 
 /// The live steps over a real disk, with a scripted Gitea.
@@ -89,7 +90,7 @@ struct RotationTests {
         #expect(gitea.tokenNames.isEmpty)
         #expect(gitea.calls.contains("list"))
         #expect(fixture.envBytes == before)
-        #expect(report.steps.contains { $0.step == "mint" && $0.outcome == .compensated && $0.detail.contains("found by name") })
+        #expect(report.steps.contains { $0.step == "mint" && $0.outcome == .compensated && StepText.detail($0.detail).contains("found by name") })
     }
 
     @Test("mint refused with 401: exit 77, nothing changed, no token")

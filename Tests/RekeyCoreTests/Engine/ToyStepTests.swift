@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RekeyCore
+import RekeyText
 import TestSupport
 
 // The toy step, `TouchStep`, lives in TestSupport: the test-only `toy-rekey` executable registers
@@ -58,7 +59,8 @@ struct ToyStepTests {
         var dryRun = DryRun(playbook: fixture.playbook, state: fixture.state, sealer: fixture.sealer, gitea: FakeGitea(login: "ops-automation"))
         dryRun.registry = registry
         let plan = try await dryRun.plan()
-        #expect(plan.lines.last == "  touch     would write \(directory.file("marker"))")
+        #expect(plan.items.last == .step(name: "touch", text: "would write \(directory.file("marker"))"))
+        #expect(PlanText.lines(plan).last == "  touch     would write \(directory.file("marker"))")
         #expect(plan.steps == ["backup", "mint", "rewrite", "probe", "touch"])
         #expect(!FileManager.default.fileExists(atPath: directory.file("marker")))
     }

@@ -20,9 +20,9 @@ struct ExamplePlaybookTests {
         let playbook = try Playbook.load(path: path, environment: ["GITEA_URL": "https://git.example.org/"])
         #expect(playbook == Playbook(
             sourcePath: path, version: 1, consumer: "ops-automation-operator-host",
-            gitea: .init(url: "https://git.example.org", persona: "ops-automation", auth: "ops-automation"),
-            token: .init(nameTemplate: "ops-automation-{run}",
+            gitea: .init(url: "https://git.example.org", persona: "ops-automation", auth: "ops-automation",
                          scopes: ["read:repository", "write:repository", "read:organization", "read:user"]),
+            token: .init(nameTemplate: "ops-automation-{run}"),
             target: .init(file: "/etc/org/all-credentials.env", key: "GITEA_TOKEN",
                           commentTemplate: "# ops-automation PAT {token_name} (…{last8}) rotated {utc} by rekey run {run}"),
             probe: .init(login: "ops-automation"), steps: [.backup, .mint, .rewrite, .probe],
@@ -39,12 +39,12 @@ struct ExamplePlaybookTests {
         let playbook = try Playbook.load(path: path, environment: ["GITEA_URL": "http://127.0.0.1:3000",
                                                                      "REKEY_DEMO_DIR": "/tmp/rekey-demo"])
         #expect(playbook.consumer == "demo-host")
-        #expect(playbook.gitea == .init(url: "http://127.0.0.1:3000", persona: "ops-automation"))
+        #expect(playbook.gitea == .init(url: "http://127.0.0.1:3000", persona: "ops-automation", scopes: ["read:repository", "read:user"]))
         #expect(playbook.target.file == "/tmp/rekey-demo/all-credentials.env")
         #expect(playbook.target.key == "GITEA_TOKEN")
         #expect(playbook.probe?.login == "ops-automation")
         #expect(playbook.steps == Playbook.defaultSteps)
-        #expect(GiteaScopes.grantsReadUser(playbook.token.scopes))
+        #expect(GiteaScopes.grantsReadUser(playbook.gitea.scopes))
         #expect(playbook.tokenName(run: "r1", date: Date(timeIntervalSince1970: 0)).hasSuffix("r1"))
     }
 

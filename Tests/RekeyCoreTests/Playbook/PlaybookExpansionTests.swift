@@ -30,8 +30,8 @@ struct PlaybookExpansionTests {
         ]
         let playbook = try Playbook.parse(yaml: yaml, path: "env.yml", environment: environment)
         #expect(playbook.consumer == "web1-app")
-        #expect(playbook.gitea == .init(url: "https://git.example.net", persona: "bot", auth: "root-admin"))
-        #expect(playbook.token == .init(nameTemplate: "ci-{run}", scopes: ["read:user", "write:package"]))
+        #expect(playbook.gitea == .init(url: "https://git.example.net", persona: "bot", auth: "root-admin", scopes: ["read:user", "write:package"]))
+        #expect(playbook.token == .init(nameTemplate: "ci-{run}"))
         #expect(playbook.target == .init(file: "/opt/app/app.env", key: "TOKEN", commentTemplate: "# ci {token_name}"))
         #expect(playbook.probe == .init(login: "bot"))
         #expect(playbook.steps == Playbook.defaultSteps)

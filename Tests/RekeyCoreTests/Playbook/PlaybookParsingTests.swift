@@ -14,8 +14,8 @@ struct PlaybookParsingTests {
         let playbook = try PlaybookFixture.parse(yaml)
         #expect(playbook == Playbook(
             sourcePath: "test.yml", version: 1, consumer: "web-host",
-            gitea: .init(url: "https://gitea.example.org", persona: "deployer", auth: "site-admin"),
-            token: .init(nameTemplate: "deploy-{run}", scopes: ["read:repository", "read:user"]),
+            gitea: .init(url: "https://gitea.example.org", persona: "deployer", auth: "site-admin", scopes: ["read:repository", "read:user"]),
+            token: .init(nameTemplate: "deploy-{run}"),
             target: .init(file: "/srv/app/.env", key: "GITEA_TOKEN",
                           commentTemplate: "# deploy PAT {token_name} (…{last8}) rotated {utc}"),
             probe: .init(login: "deployer"), steps: [.backup, .mint, .rewrite, .probe],
@@ -51,13 +51,13 @@ struct PlaybookParsingTests {
         let playbook = try PlaybookFixture.parse(yaml)
         #expect(playbook.probe == nil)
         #expect(!playbook.steps.contains(.probe))
-        #expect(playbook.token.scopes == ["write:repository"])
+        #expect(playbook.gitea.scopes == ["write:repository"])
     }
 
     @Test("write:user and all satisfy the probe's need for read:user", arguments: ["write:user", "all"])
     func probeScopesImplied(scope: String) throws {
         let yaml = PlaybookFixture.replacing("  scopes: [read:repository, read:user]", with: "  scopes: [\(scope)]")
-        #expect(try PlaybookFixture.parse(yaml).token.scopes == [scope])
+        #expect(try PlaybookFixture.parse(yaml).gitea.scopes == [scope])
     }
 
     @Test("block-style lists and scalars of other YAML types are read as text")
@@ -68,7 +68,7 @@ struct PlaybookParsingTests {
                 - read:user
             """).replacingOccurrences(of: "consumer: web-host", with: "consumer: 2024")
         let playbook = try PlaybookFixture.parse(yaml)
-        #expect(playbook.token.scopes == ["read:repository", "read:user"])
+        #expect(playbook.gitea.scopes == ["read:repository", "read:user"])
         #expect(playbook.consumer == "2024")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import RekeyCore
+import RekeyText
 import TestSupport
 
 /// Which backups retention keeps and deletes, and that a successful rotation prunes on a real disk.
@@ -95,7 +96,7 @@ struct RetentionTests {
         #expect(try state.listBackups(consumer: "c", basename: "app.env").map(\.epoch) == [4000, 3000])
         #expect(!FileManager.default.fileExists(atPath: Escrow.path(forBackup: paths[0])))
         #expect(FileManager.default.fileExists(atPath: other))
-        #expect(outcome.summary(keep: 2, maxAgeSeconds: 1_000_000).hasPrefix(
+        #expect(StepText.pruned(outcome.pruned(keep: 2, maxAgeSeconds: 1_000_000)).hasPrefix(
             "removed 2 old backups: app.env.bak.2000.sealed, app.env.bak.1000.sealed; kept 2 backups"))
     }
 
@@ -117,7 +118,7 @@ struct RetentionTests {
         #expect(outcome.removed.isEmpty)
         #expect(outcome.kept.map(\.epoch) == [2000, 1000])
         #expect(FileManager.default.fileExists(atPath: stuck))
-        let summary = outcome.summary(keep: 1, maxAgeSeconds: 1_000_000)
+        let summary = StepText.pruned(outcome.pruned(keep: 1, maxAgeSeconds: 1_000_000))
         #expect(summary.hasPrefix("kept 2 backups (keep_backups 1, max_backup_age 277h); warning: "), "\(summary)")
         #expect(summary.contains("warning: could not remove \(stuck): "), "\(summary)")
     }
@@ -140,7 +141,7 @@ struct RetentionTests {
         let prunes = lines.filter { $0.step == Retention.stepName }
         #expect(prunes.count == 3)
         #expect(prunes[2].outcome == .ok)
-        #expect(prunes[2].detail.hasPrefix("removed 1 old backup: \((reports[0].backup! as NSString).lastPathComponent); kept 2 backups"))
+        #expect(StepText.detail(prunes[2].detail).hasPrefix("removed 1 old backup: \((reports[0].backup! as NSString).lastPathComponent); kept 2 backups"))
         #expect(!reports[2].steps.contains { $0.step == Retention.stepName })
 
         // A rolled-back run takes a backup and prunes nothing.
