@@ -56,8 +56,9 @@ extension Rekey {
                             }
                             try GiteaServerPolicy.check(record.server, insecureHTTP: server.insecureHTTP || record.insecureHTTP,
                                                         field: "the recorded server", optOut: "--insecure-http")
-                            return GiteaClient(baseURL: record.server, transport: recordTransport,
-                                               requestTimeout: .seconds(server.timeout), otpSteps: FileOTPSteps(state: state))
+                            return GiteaProvider(api: GiteaClient(baseURL: record.server, transport: recordTransport,
+                                                                  requestTimeout: .seconds(server.timeout), otpSteps: FileOTPSteps(state: state)),
+                                                 persona: record.persona)
                         }
                     }
                     let client = try server.client(url: url!, transport: transport, state: state, field: "--url")

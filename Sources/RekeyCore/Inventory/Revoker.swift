@@ -27,7 +27,7 @@ public struct Revoker: Sendable {
 
     /// Decides about `record` from the persona's current token list and acts; `announce` is
     /// called with the intent before the delete request (the run journals it there).
-    public func evaluate(_ record: inout RevocationRecord, tokens: [TokenInfo], holders: [String], gitea: any GiteaAPI,
+    public func evaluate(_ record: inout RevocationRecord, tokens: [TokenInfo], holders: [String], provider: any TokenProvider,
                          credential: BasicCredential, by: String, confirmed: Bool = false,
                          announce: (String) throws -> Void = { _ in }) async throws {
         let at = Int(now().timeIntervalSince1970)
@@ -43,11 +43,11 @@ public struct Revoker: Sendable {
         case .revoke:
             let usage = token.lastUsedAt.map { "last used \(UTCFormat.iso($0))" } ?? "no usage data"
             try announce("revoking \(record.label): held by no known consumer, \(usage)")
-            let result = await Result.capturing { () async throws(GiteaError) in
-                try await gitea.deleteToken(persona: record.persona, id: record.tokenID, auth: credential)
+            let result = await Result.capturing { () async throws(ProviderError) in
+                try await provider.delete(id: record.tokenID, auth: credential)
             }
             if case .failure(let error) = result {
-                guard error.status == 404 else {
+                guard error.kind == .notFound else {
                     record.decide(.pending, reason: "deleting it failed: \(error.description)", holders: holders, at: at, by: by)
                     return
                 }
@@ -97,10 +97,11 @@ public struct PendingRevocations: Sendable {
     }
 
     /// - Parameters:
-    ///   - client: the Gitea client for a record's server (its `server`, `caFile`, `insecureHTTP`).
+    ///   - client: the provider for a record's server and persona (Gitea: its `server`, `caFile`,
+    ///     `insecureHTTP` and `persona`).
     ///   - confirm: the token id an operator confirmed (`--confirm`): no usage data, or a use after
     ///     the replacement, no longer keeps that one.
-    public func settle(confirm: Int? = nil, client: (RevocationRecord) throws -> any GiteaAPI) async throws -> [SettledRevocation] {
+    public func settle(confirm: Int? = nil, client: (RevocationRecord) throws -> any TokenProvider) async throws -> [SettledRevocation] {
         let store = RevocationStore(state: revoker.state, sealer: revoker.sealer)
         let inventory = InventoryStore(state: revoker.state, sealer: revoker.sealer)
         let vault = Vault(state: revoker.state, sealer: revoker.sealer)
@@ -115,11 +116,11 @@ public struct PendingRevocations: Sendable {
             }
             defer { lock?.release() }
             do {
-                let api = try client(record)
+                let provider = try client(record)
                 let credential = try vault.load(record.vaultEntry)
-                let tokens = try await api.listTokens(persona: record.persona, auth: credential)
+                let tokens = try await provider.list(auth: credential)
                 let holders = revoker.holders(of: record, in: try inventory.all())
-                try await revoker.evaluate(&record, tokens: tokens, holders: holders, gitea: api, credential: credential,
+                try await revoker.evaluate(&record, tokens: tokens, holders: holders, provider: provider, credential: credential,
                                            by: "revoke --pending", confirmed: confirm == record.tokenID)
                 try store.save(record)
                 results.append(SettledRevocation(record: record, problem: nil))

@@ -89,7 +89,7 @@ struct RollbackCheckStep: Step {
                     throw Rollback.Refused(reason: "the token in \(backup) (\(token.redactedTail)) authenticates as '\(login)', not '\(begin.login ?? "?")'; restoring it would break the consumer (add --force to restore anyway)", status: .noPermission)
                 }
                 input.log.actions.append(.checkedOtherLogin(login: login))
-            case .failure(let error) where error.status == 401:
+            case .failure(let error) where error.kind == .unauthorized:
                 guard input.request.force else {
                     throw Rollback.Refused(reason: "the token in \(backup) (\(token.redactedTail)) no longer authenticates: it was revoked, and restoring it would break the consumer. rotate instead (rekey run), or add --force to restore it anyway", status: .noPermission)
                 }

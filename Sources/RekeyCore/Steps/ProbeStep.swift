@@ -42,8 +42,8 @@ public struct ProbeStep: Step {
             return .canFinish
         case .success(let other):
             dead.note(.wrongLogin(login: other, expected: dead.begin.login ?? "?"))
-        case .failure(let error) where error.status == 401 || error.status == 403:
-            dead.note(.tokenRefused(status: error.status!))
+        case .failure(let error) where error.kind == .unauthorized || error.kind == .forbidden:
+            dead.note(.tokenRefused(status: error.status ?? (error.kind == .unauthorized ? 401 : 403)))
         case .failure(let error):
             throw error
         }

@@ -79,7 +79,7 @@ public struct RevokePreviousStep: Step {
         record.run = run.run.value
         record.replacedAt = Int(run.now().timeIntervalSince1970)
         let holders = revoker.holders(of: record, in: holdings, except: (playbook.target.file, playbook.target.key))
-        try await revoker.evaluate(&record, tokens: tokens, holders: holders, gitea: run.gitea, credential: credential,
+        try await revoker.evaluate(&record, tokens: tokens, holders: holders, provider: run.provider, credential: credential,
                                    by: "run \(run.run.value)") { intent in
             try journal(run, intent, id: token.id, lastEight: token.lastEight) {
                 $0.tokenName = token.name

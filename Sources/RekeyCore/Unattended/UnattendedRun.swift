@@ -110,7 +110,7 @@ public struct UnattendedRun: Sendable {
         // stays pending goes to the log, not to stderr: it is not a failure.
         if !stop.isStopped, ContinuousClock.now < deadline {
             do {
-                let settled = try await PendingRevocations(state: state, sealer: sealer, now: now).settle { servers.journaled($0.server) }
+                let settled = try await PendingRevocations(state: state, sealer: sealer, now: now).settle { GiteaProvider(api: servers.journaled($0.server), persona: $0.persona) }
                 for entry in settled {
                     logger.info("revocation", metadata: ["token-id": "\(entry.record.tokenID)", "status": "\(entry.record.status)",
                                                          "problem": "\(entry.problem ?? "")"])
