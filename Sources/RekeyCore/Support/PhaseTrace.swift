@@ -4,8 +4,9 @@ import Glibc
 
 /// `REKEY_TRACE_PHASES=1`: one line on stderr per phase of a command, for `scripts/bench`'s
 /// breakdown of one run. A line is `rekey-phase <name> <ms since the previous line> <ms since exec>`;
-/// the first one, `exec-to-main`, is the time from the kernel's exec to `main` (dynamic loading and
-/// the runtime's start), read from `/proc/self/stat`. The last, `exit`, adds `fsyncs=<n>`: the
+/// the first one, `exec-to-main`, is the time from the launch to `main` (dynamic loading and the
+/// runtime's start): from `REKEY_TRACE_START` when the caller gives it (`scripts/bench` does), else
+/// from the kernel's start time in `/proc/self/stat` (clock-tick resolution). The last, `exit`, adds `fsyncs=<n>`: the
 /// fsyncs of files and directories rekey made. Phase names are fixed words or step names: never a
 /// value, path or secret.
 public enum PhaseTrace {
@@ -18,9 +19,20 @@ public enum PhaseTrace {
     public static func begin() {
         guard isOn else { return }
         let now = bootClockMilliseconds()
-        started = processStartMilliseconds() ?? now
+        started = launchedMillisecondsAgo().map { now - $0 } ?? processStartMilliseconds() ?? now
         last = started
         mark("exec-to-main")
+    }
+
+    /// `REKEY_TRACE_START`: the wall-clock time (seconds, as bash's `$EPOCHREALTIME` writes it) at
+    /// which the caller launched rekey; how long ago that was. The kernel's own start time (below)
+    /// counts in clock ticks, 10 ms here, too coarse for a start-up of a few milliseconds.
+    private static func launchedMillisecondsAgo() -> Double? {
+        guard let text = getenv("REKEY_TRACE_START").map({ String(cString: $0) }), let launched = Double(text) else { return nil }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let ago = (Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - launched) * 1000
+        return ago >= 0 && ago < 60_000 ? ago : nil
     }
 
     /// Ends the phase `name` now.
